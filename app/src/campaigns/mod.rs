@@ -1,0 +1,10 @@
+//! Campaigns: server functions and pages.
+
+mod api;
+mod edit;
+mod form;
+mod list;
+
+pub use api::*;
+pub use edit::CampaignEditPage;
+pub use list::CampaignsPage;

@@ -1,0 +1,82 @@
+//! Titan's user interface and the server functions behind it.
+//!
+//! Built twice by cargo-leptos: with `ssr` into the server binary, where server
+//! functions run and pages render to HTML, and with `hydrate` into wasm, where the
+//! same components take over the server-rendered page. Server functions are thin:
+//! check the caller (see [`guard`]), call the core, map the error.
+
+pub mod admin;
+pub mod auth;
+pub mod campaigns;
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod guard;
+mod layout;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod security;
+#[cfg(feature = "ssr")]
+pub mod state;
+mod ui;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+pub use error::{AppError, AppResult};
+
+/// The HTML document around the app; runs only on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    security::apply_page_headers(&options);
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/titan.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Titan".to_owned() } else { format!("{page} · Titan") }
+        } />
+        <Router>
+            <Routes fallback=pages::NotFound>
+                <Route path=path!("/login") view=auth::LoginPage />
+                <ParentRoute path=path!("") view=layout::AppShell>
+                    <Route path=path!("") view=pages::Overview />
+                    <Route path=path!("campaigns") view=campaigns::CampaignsPage />
+                    <Route path=path!("campaigns/:id") view=campaigns::CampaignEditPage />
+                    <Route path=path!("studio") view=pages::Studio />
+                    <Route path=path!("experiments") view=pages::Experiments />
+                    <Route path=path!("renders") view=pages::Renders />
+                    <Route path=path!("analytics") view=pages::Analytics />
+                    <Route path=path!("admin") view=admin::AdminPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Entry point of the wasm build: hydrate the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

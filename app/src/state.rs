@@ -1,0 +1,11 @@
+//! What every server function may need from the server, provided as context by the
+//! server crate when it mounts the Leptos routes and server functions.
+
+use titan::accounts::LoginLimits;
+use titan::db::Db;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub login_limits: LoginLimits,
+}

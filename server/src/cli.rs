@@ -1,0 +1,65 @@
+//! The command line: `serve` (default) and operator commands.
+
+use crate::config::Config;
+use clap::{Parser, Subcommand};
+use std::io::BufRead;
+use titan::domain::{Email, Role};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "titan-server",
+    version,
+    about = "Titan: score, test and render video ads"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web application (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create an account. The password is read from TITAN_NEW_PASSWORD, or from the
+    /// first line of standard input, never from the command line.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["admin", "marketer"])]
+        role: String,
+        /// Workspace name; the first non-demo workspace (created if needed) by default.
+        #[arg(long)]
+        workspace: Option<String>,
+    },
+    /// Set a new password for an account (same password input as create-user).
+    SetPassword {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// Reads a new password from TITAN_NEW_PASSWORD or stdin.
+pub fn read_new_password() -> Result<String, String> {
+    if let Ok(password) = std::env::var("TITAN_NEW_PASSWORD") {
+        return Ok(password);
+    }
+    eprintln!("Password (one line on standard input):");
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+pub fn parse_email(email: &str) -> Result<Email, String> {
+    Email::parse(email).map_err(|e| format!("--email {}", e.message))
+}
+
+pub fn parse_role(role: &str) -> Result<Role, String> {
+    Role::parse(role).map_err(|e| format!("--role {}", e.message))
+}

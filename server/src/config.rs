@@ -1,0 +1,96 @@
+//! Configuration from environment variables (or the same-named flags), with sane
+//! defaults for the embedded set-up. A bad value stops start-up with a message that
+//! names the variable, because clap reports `[env: NAME]` with the error.
+
+use clap::Args;
+use std::net::SocketAddr;
+
+#[derive(Args, Clone, Debug)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "TITAN_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// `sqlite:PATH` (default, created if missing) or `postgres://user:pass@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:data/titan.db")]
+    pub database_url: String,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "TITAN_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_max_connections: u32,
+
+    /// Where cargo-leptos wrote the site (pkg/ with wasm, js, css; public assets).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+
+    /// Served over HTTPS (directly or behind a proxy): marks the session cookie
+    /// `Secure` and sends `Strict-Transport-Security`.
+    #[arg(long, env = "TITAN_TLS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub tls: bool,
+
+    /// Extra origins (comma-separated, e.g. `https://titan.example.com`) allowed to
+    /// send state-changing requests, besides the origin of the Host header.
+    #[arg(
+        long,
+        env = "TITAN_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        default_value = ""
+    )]
+    pub allowed_origins: Vec<String>,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "TITAN_BODY_LIMIT_BYTES", default_value_t = 2 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..))]
+    pub body_limit_bytes: u64,
+
+    /// Days of inactivity after which a session ends.
+    #[arg(long, env = "TITAN_SESSION_DAYS", default_value_t = 7, value_parser = clap::value_parser!(i64).range(1..=365))]
+    pub session_days: i64,
+
+    /// Seed the demo workspace (admin, marketer, demo campaigns) when the database
+    /// has no accounts yet.
+    #[arg(long, env = "TITAN_SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    pub seed_demo: bool,
+
+    /// Failed sign-ins tolerated per account within the window.
+    #[arg(long, env = "TITAN_LOGIN_MAX_FAILURES_PER_ACCOUNT", default_value_t = 5, value_parser = clap::value_parser!(i64).range(1..))]
+    pub login_max_failures_per_account: i64,
+
+    /// Failed sign-ins tolerated per client IP within the window.
+    #[arg(long, env = "TITAN_LOGIN_MAX_FAILURES_PER_IP", default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..))]
+    pub login_max_failures_per_ip: i64,
+
+    /// Window, in seconds, over which failed sign-ins are counted.
+    #[arg(long, env = "TITAN_LOGIN_WINDOW_SECS", default_value_t = 900, value_parser = clap::value_parser!(i64).range(1..))]
+    pub login_window_secs: i64,
+
+    /// Log format: `text` for people, `json` for log shippers.
+    #[arg(long, env = "TITAN_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
+}
+
+impl Config {
+    pub fn login_limits(&self) -> titan::accounts::LoginLimits {
+        titan::accounts::LoginLimits {
+            window_secs: self.login_window_secs,
+            max_failures_per_account: self.login_max_failures_per_account,
+            max_failures_per_ip: self.login_max_failures_per_ip,
+        }
+    }
+
+    pub fn db_options(&self) -> titan::db::DbOptions {
+        titan::db::DbOptions {
+            url: self.database_url.clone(),
+            max_connections: self.db_max_connections,
+            acquire_timeout: std::time::Duration::from_secs(5),
+        }
+    }
+
+    /// Origins allowed besides the request's own, without empty entries.
+    pub fn extra_origins(&self) -> Vec<String> {
+        self.allowed_origins
+            .iter()
+            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty())
+            .collect()
+    }
+}

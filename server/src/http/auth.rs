@@ -1,0 +1,142 @@
+//! Resolves the signed-in user once per request, refuses signed-out calls to private
+//! server functions with 401 and sends signed-out page visits to the login page.
+//! Server functions check the resolved user (and role) themselves too
+//! (`titan_app::guard`): this layer is the default-deny half of access control.
+
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use titan::db::Db;
+use titan_app::AppError;
+use titan_app::guard::{CurrentUser, USER_ID_KEY};
+use tower_sessions::Session;
+
+/// Server functions callable without a session. Every other one is refused with 401
+/// here, before its arguments are even read: new server functions are private
+/// unless added to this list.
+const PUBLIC_SERVER_FNS: &[&str] = &["/api/auth/login"];
+
+/// Paths reachable without signing in.
+fn is_public(path: &str) -> bool {
+    const PREFIXES: &[&str] = &["/pkg/", "/api/", "/healthz", "/readyz", "/favicon"];
+    path == "/login" || PREFIXES.iter().any(|p| path.starts_with(p))
+}
+
+fn wants_page(request: &Request) -> bool {
+    request.method() == Method::GET
+        && request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+}
+
+/// Percent-encodes a path for the `next` query parameter.
+fn encode_next(path_and_query: &str) -> String {
+    let mut out = String::with_capacity(path_and_query.len());
+    for b in path_and_query.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+pub async fn resolve_user(
+    State(db): State<Db>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let user_id = match session.get::<i64>(USER_ID_KEY).await {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::error!(error = %e, "session could not be read");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Session storage is unavailable.",
+            )
+                .into_response();
+        }
+    };
+    let mut signed_in = false;
+    if let Some(id) = user_id {
+        match titan::accounts::find_session_user(&db, id).await {
+            Ok(Some(user)) => {
+                request.extensions_mut().insert(CurrentUser(user));
+                signed_in = true;
+            }
+            Ok(None) => {
+                tracing::warn!(user_id = id, "session of a deleted account ended");
+                if let Err(e) = session.flush().await {
+                    tracing::error!(error = %e, user_id = id, "stale session could not be removed");
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, user_id = id, "signed-in user could not be loaded");
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The database is unavailable.",
+                )
+                    .into_response();
+            }
+        }
+    }
+    let path = request.uri().path();
+    if !signed_in && path.starts_with("/api/") && !PUBLIC_SERVER_FNS.contains(&path) {
+        return unauthorized();
+    }
+    if wants_page(&request) {
+        if !signed_in && !is_public(path) {
+            let target = request
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            return Redirect::to(&format!("/login?next={}", encode_next(target))).into_response();
+        }
+        if signed_in && path == "/login" {
+            return Redirect::to("/").into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// 401 in the encoding server functions use for errors, so the browser-side caller
+/// gets `AppError::Unauthorized` back.
+fn unauthorized() -> Response {
+    let body = serde_json::to_string(&AppError::Unauthorized).unwrap_or_default();
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_paths() {
+        assert!(is_public("/login"));
+        assert!(is_public("/pkg/titan.wasm"));
+        assert!(is_public("/api/auth/login"));
+        assert!(!is_public("/campaigns"));
+        assert!(!is_public("/"));
+        assert!(!is_public("/loginx"));
+    }
+
+    #[test]
+    fn next_is_encoded() {
+        assert_eq!(
+            encode_next("/campaigns?x=1&y=2"),
+            "/campaigns%3Fx%3D1%26y%3D2"
+        );
+    }
+}

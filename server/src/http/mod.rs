@@ -1,0 +1,94 @@
+//! The axum application: Leptos pages and server functions, health endpoints, and
+//! the middleware stack every request passes through.
+
+pub mod auth;
+pub mod errors;
+pub mod health;
+pub mod security;
+
+use crate::config::Config;
+use crate::session_store::DbSessionStore;
+use axum::Router;
+use axum::http::Request;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::sync::Arc;
+use titan::db::Db;
+use titan_app::state::AppState;
+use titan_app::{App, shell};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "titan_session";
+
+/// Builds the whole application around `db`.
+pub fn router(db: Db, config: &Config, leptos_options: leptos::config::LeptosOptions) -> Router {
+    let app_state = AppState {
+        db: db.clone(),
+        login_limits: config.login_limits(),
+    };
+    let routes = generate_route_list(App);
+    let pages = Router::new()
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            move || provide_context(app_state.clone()),
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos_options);
+
+    let health = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(db.clone());
+
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(db.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.tls)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(
+            config.session_days,
+        )));
+
+    let allowed = security::AllowedOrigins(Arc::new(config.extra_origins()));
+    let body_limit = usize::try_from(config.body_limit_bytes).unwrap_or(usize::MAX);
+
+    // Layers run outside-in from the last one added.
+    health
+        .merge(pages)
+        .layer(from_fn(errors::server_fn_status))
+        .layer(from_fn_with_state(db, auth::resolve_user))
+        .layer(sessions)
+        .layer(from_fn_with_state(allowed, security::refuse_cross_origin))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(from_fn_with_state(config.tls, security::security_headers))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let request_id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = request.uri().path(),
+                    request_id,
+                )
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}

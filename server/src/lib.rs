@@ -1,0 +1,213 @@
+//! titan-server: configuration, storage start-up, the HTTP application and the
+//! operator commands. `main.rs` only parses the command line and calls in here, so
+//! the integration tests start exactly what production starts.
+
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod session_store;
+pub mod telemetry;
+
+use config::Config;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use titan::db::Db;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the database named by DATABASE_URL: {0}")]
+    Database(titan::Error),
+    #[error("cannot apply database migrations: {0}")]
+    Migrate(titan::Error),
+    #[error("cannot seed the demo workspace: {0}")]
+    Seed(titan::Error),
+    #[error("cannot listen on TITAN_ADDR {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Opens the pool and applies migrations.
+pub async fn open_database(config: &Config) -> Result<Db, StartError> {
+    let db = Db::connect(&config.db_options())
+        .await
+        .map_err(StartError::Database)?;
+    db.migrate().await.map_err(StartError::Migrate)?;
+    tracing::info!(backend = db.backend(), "database ready");
+    Ok(db)
+}
+
+/// Where demo credentials are kept for the embedded set-up: beside the SQLite file.
+fn demo_credentials_path(config: &Config) -> Option<PathBuf> {
+    let path = config
+        .database_url
+        .strip_prefix("sqlite:")?
+        .trim_start_matches("//");
+    let dir = std::path::Path::new(path).parent()?;
+    Some(dir.join("demo-credentials.txt"))
+}
+
+/// Seeds the demo workspace on an empty database and tells the operator how to sign in.
+pub async fn seed_demo(db: &Db, config: &Config) -> Result<(), StartError> {
+    let file = demo_credentials_path(config);
+    match titan::demo::seed_if_empty(db)
+        .await
+        .map_err(StartError::Seed)?
+    {
+        Some(creds) => {
+            let text = format!(
+                "Demo workspace created. Sign in at http://{addr}/login with\n  \
+                 admin:    {} / {}\n  marketer: {} / {}\n",
+                creds.admin_email,
+                creds.admin_password,
+                creds.marketer_email,
+                creds.marketer_password,
+                addr = config.addr,
+            );
+            println!("\n{text}");
+            if let Some(file) = file {
+                match std::fs::write(&file, &text) {
+                    Ok(()) => tracing::info!(file = %file.display(), "demo credentials saved"),
+                    Err(e) => {
+                        tracing::error!(error = %e, file = %file.display(), "demo credentials not saved")
+                    }
+                }
+            }
+        }
+        None => {
+            if let Some(text) = file.and_then(|f| std::fs::read_to_string(f).ok()) {
+                println!(
+                    "\n{text}(from the first start; reset with `titan-server set-password`)\n"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Leptos settings from Titan's configuration.
+pub fn leptos_options(config: &Config) -> leptos::config::LeptosOptions {
+    leptos::config::LeptosOptions::builder()
+        .output_name("titan")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .build()
+}
+
+/// A server accepting connections in the background.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub db: Db,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, finishes in-flight requests and closes the pool.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            if tx.send(()).is_err() {
+                tracing::warn!("server task already stopped");
+            }
+        }
+        match (&mut self.task).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "server stopped with an error"),
+            Err(e) => tracing::error!(error = %e, "server task failed"),
+        }
+        self.db.close().await;
+    }
+
+    /// Waits until the server stops (on a shutdown signal).
+    pub async fn wait(mut self) -> std::io::Result<()> {
+        let result = match (&mut self.task).await {
+            Ok(result) => result,
+            Err(e) => Err(std::io::Error::other(e)),
+        };
+        self.db.close().await;
+        result
+    }
+}
+
+/// Binds `config.addr` (port 0 picks a free one) and serves the application on `db`
+/// until `stop`, or until `shutdown_on_signal` sees Ctrl-C / SIGTERM.
+pub async fn start(
+    db: Db,
+    config: &Config,
+    shutdown_on_signal: bool,
+) -> Result<Running, StartError> {
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.addr,
+        source,
+    })?;
+    let mut config = config.clone();
+    config.addr = addr;
+    let app = http::router(db.clone(), &config, leptos_options(&config));
+    session_store::DbSessionStore::new(db.clone()).spawn_cleanup(Duration::from_secs(3600));
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let stop = async move {
+            if shutdown_on_signal {
+                tokio::select! {
+                    _ = rx => {}
+                    _ = shutdown_signal() => {}
+                }
+            } else if rx.await.is_err() {
+                tracing::warn!("shutdown handle dropped; stopping");
+            }
+        };
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop)
+        .await
+    });
+    tracing::info!(%addr, "listening");
+    Ok(Running {
+        addr,
+        db,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutdown signal received");
+}

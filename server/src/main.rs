@@ -1,0 +1,78 @@
+//! Entry point: parse the command line, set up logs, run the command.
+
+use clap::Parser;
+use std::process::ExitCode;
+use titan_server::cli::{Cli, Command, parse_email, parse_role, read_new_password};
+use titan_server::{open_database, seed_demo, start, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(&cli.config.log_format);
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let config = cli.config;
+    let db = open_database(&config).await.map_err(|e| e.to_string())?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            if config.seed_demo {
+                seed_demo(&db, &config).await.map_err(|e| e.to_string())?;
+            }
+            let running = start(db, &config, true).await.map_err(|e| e.to_string())?;
+            running
+                .wait()
+                .await
+                .map_err(|e| format!("server failed: {e}"))
+        }
+        Command::Migrate => {
+            println!("migrations applied ({})", db.backend());
+            Ok(())
+        }
+        Command::CreateUser {
+            email,
+            role,
+            workspace,
+        } => {
+            let email = parse_email(&email)?;
+            let role = parse_role(&role)?;
+            let password = read_new_password()?;
+            let workspace_id = match workspace {
+                Some(name) => titan::accounts::create_workspace(&db, &name, false).await,
+                None => titan::accounts::users::default_workspace(&db).await,
+            }
+            .map_err(|e| e.to_string())?;
+            let id = titan::accounts::create_user(
+                &db,
+                titan::accounts::NewUser {
+                    workspace_id,
+                    email: email.clone(),
+                    password,
+                    role,
+                    is_demo: false,
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            println!("created {role} {email} (id {id}, workspace {workspace_id})");
+            Ok(())
+        }
+        Command::SetPassword { email } => {
+            let email = parse_email(&email)?;
+            let password = read_new_password()?;
+            titan::accounts::users::set_password(&db, &email, password)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("password of {email} changed; their sessions stay valid until they sign out");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! `spawn_app()`: a Titan server on a free port with a fresh database and two known
+//! accounts, plus request helpers.
+
+use clap::Parser;
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::{Client, Response};
+use std::sync::Arc;
+use tempfile::TempDir;
+use titan::accounts::{NewUser, create_user, create_workspace};
+use titan::domain::{Email, Role};
+use titan_server::cli::Cli;
+use titan_server::{Running, open_database, start};
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const MARKETER_EMAIL: &str = "marketer@example.com";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub base: String,
+    pub database_url: String,
+    pub client: Client,
+    pub running: Option<Running>,
+    pub workspace_id: i64,
+    _dir: Arc<TempDir>,
+}
+
+/// A database URL of its own for one test: a SQLite file in a temp dir, or a new
+/// PostgreSQL database when TITAN_TEST_POSTGRES_URL names a server.
+async fn fresh_database(dir: &TempDir) -> String {
+    match std::env::var("TITAN_TEST_POSTGRES_URL") {
+        Ok(admin_url) => {
+            use sqlx::Connection;
+            let name = format!("titan_test_{}", rand_suffix());
+            let mut conn = sqlx::PgConnection::connect(&admin_url)
+                .await
+                .expect("connect to the test PostgreSQL server");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create the test database");
+            let (base, _) = admin_url.rsplit_once('/').expect("database URL has a path");
+            format!("{base}/{name}")
+        }
+        Err(_) => format!("sqlite:{}", dir.path().join("titan.db").display()),
+    }
+}
+
+fn rand_suffix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{}_{}", std::process::id(), nanos)
+}
+
+pub fn config_for(database_url: &str, extra: &[&str]) -> titan_server::config::Config {
+    let mut args = vec![
+        "titan-server",
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        database_url,
+        "--seed-demo",
+        "false",
+    ];
+    args.extend_from_slice(extra);
+    Cli::parse_from(args).config
+}
+
+pub fn client_with(jar: Arc<reqwest::cookie::Jar>) -> Client {
+    Client::builder()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("build client")
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
+    let dir = Arc::new(TempDir::new().expect("temp dir"));
+    let database_url = fresh_database(&dir).await;
+    let config = config_for(&database_url, extra);
+    let db = open_database(&config).await.expect("open database");
+    let workspace_id = create_workspace(&db, "Test workspace", false)
+        .await
+        .expect("workspace");
+    for (email, role) in [(ADMIN_EMAIL, Role::Admin), (MARKETER_EMAIL, Role::Marketer)] {
+        create_user(
+            &db,
+            NewUser {
+                workspace_id,
+                email: Email::parse(email).expect("email"),
+                password: PASSWORD.into(),
+                role,
+                is_demo: false,
+            },
+        )
+        .await
+        .expect("create user");
+    }
+    let running = start(db, &config, false).await.expect("start server");
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    TestApp {
+        base: format!("http://{}", running.addr),
+        database_url,
+        client: client_with(jar.clone()),
+        running: Some(running),
+        workspace_id,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Calls a server function the way a fetch from the page does (JSON answer).
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header(ACCEPT, "application/json")
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(encode_form(form))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.call("auth/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    pub async fn login_ok(&self, email: &str) {
+        let response = self.login(email, PASSWORD).await;
+        assert_eq!(response.status(), 200, "login of {email} failed");
+    }
+
+    /// Another client, with its own cookie jar, against the same server.
+    pub fn second_client(app: &TestApp, jar: Arc<reqwest::cookie::Jar>) -> TestApp {
+        TestApp {
+            base: app.base.clone(),
+            database_url: app.database_url.clone(),
+            client: client_with(jar.clone()),
+            running: None,
+            workspace_id: app.workspace_id,
+            _dir: app._dir.clone(),
+        }
+    }
+
+    /// Stops the server, keeping the database, and starts a new one on it.
+    pub async fn restart(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await;
+        }
+        let config = config_for(&self.database_url, &[]);
+        let db = open_database(&config).await.expect("reopen database");
+        let running = start(db, &config, false).await.expect("restart server");
+        self.base = format!("http://{}", running.addr);
+        self.running = Some(running);
+    }
+}
+
+pub fn encode_form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

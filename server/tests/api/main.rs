@@ -1,0 +1,8 @@
+//! Integration tests of the running server over HTTP, against a real SQLite file,
+//! or PostgreSQL when TITAN_TEST_POSTGRES_URL is set (`make test` runs both).
+
+mod access;
+mod campaigns;
+mod helpers;
+mod security;
+mod sessions;

@@ -1,0 +1,175 @@
+//! Users and workspaces in storage.
+
+use super::password::{check_new_password, hash_password};
+use crate::db::{Db, now};
+use crate::domain::{Email, Role, SessionUser, UserSummary};
+use crate::error::{Error, Result, ResultExt};
+use crate::on_pool;
+use crate::validation::FieldErrors;
+
+/// What an operator or the demo seed asks for.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub workspace_id: i64,
+    pub email: Email,
+    pub password: String,
+    pub role: Role,
+    pub is_demo: bool,
+}
+
+/// A user row with its password hash. Deliberately not `Serialize`: it never leaves
+/// the server.
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserCredentials {
+    pub id: i64,
+    pub password_hash: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionUserRow {
+    id: i64,
+    workspace_id: i64,
+    workspace_name: String,
+    email: String,
+    role: String,
+}
+
+/// Creates a workspace and returns its id.
+pub async fn create_workspace(db: &Db, name: &str, is_demo: bool) -> Result<i64> {
+    let id: i64 = on_pool!(db, pool => sqlx::query_scalar(
+        "INSERT INTO workspaces (name, is_demo, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(name)
+    .bind(is_demo)
+    .bind(now())
+    .fetch_one(pool)
+    .await?);
+    Ok(id)
+}
+
+/// Returns the id of the first workspace, creating "Default workspace" when none exists.
+pub async fn default_workspace(db: &Db) -> Result<i64> {
+    let existing: Option<i64> = on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT id FROM workspaces WHERE is_demo = FALSE ORDER BY id LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?);
+    match existing {
+        Some(id) => Ok(id),
+        None => create_workspace(db, "Default workspace", false).await,
+    }
+}
+
+/// Creates a user; a taken email is a field error, not a database error.
+pub async fn create_user(db: &Db, user: NewUser) -> Result<i64> {
+    check_new_password(&user.password).map_err(|e| Error::Invalid(FieldErrors(vec![e])))?;
+    let hash = hash_password(user.password).await?;
+    let id: i64 = on_pool!(db, pool => sqlx::query_scalar(
+        "INSERT INTO users (workspace_id, email, password_hash, role, is_demo, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(user.workspace_id)
+    .bind(user.email.as_ref())
+    .bind(hash)
+    .bind(user.role.as_str())
+    .bind(user.is_demo)
+    .bind(now())
+    .fetch_one(pool)
+    .await)
+    .on_unique("users_email_key", || {
+        Error::Invalid(FieldErrors::single("email", "is already registered"))
+    })?;
+    Ok(id)
+}
+
+pub(crate) async fn find_credentials(db: &Db, email: &str) -> Result<Option<UserCredentials>> {
+    Ok(on_pool!(db, pool => sqlx::query_as::<_, UserCredentials>(
+        "SELECT id, password_hash FROM users WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await?))
+}
+
+/// The signed-in view of user `id`, or `None` when the account no longer exists.
+pub async fn find_session_user(db: &Db, id: i64) -> Result<Option<SessionUser>> {
+    let row = on_pool!(db, pool => sqlx::query_as::<_, SessionUserRow>(
+        "SELECT u.id, u.workspace_id, w.name AS workspace_name, u.email, u.role \
+         FROM users u JOIN workspaces w ON w.id = u.workspace_id WHERE u.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?);
+    row.map(|r| {
+        let role = Role::parse(&r.role)
+            .map_err(|_| Error::Internal(format!("user {} has unknown role {:?}", r.id, r.role)))?;
+        Ok(SessionUser {
+            id: r.id,
+            workspace_id: r.workspace_id,
+            workspace_name: r.workspace_name,
+            email: r.email,
+            role,
+        })
+    })
+    .transpose()
+}
+
+/// Number of accounts; the demo seed runs only on an empty database.
+pub async fn count_users(db: &Db) -> Result<i64> {
+    Ok(
+        on_pool!(db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
+        .fetch_one(pool)
+        .await?),
+    )
+}
+
+#[derive(sqlx::FromRow)]
+struct UserSummaryRow {
+    id: i64,
+    email: String,
+    role: String,
+    workspace_name: String,
+    is_demo: bool,
+    created_at: time::OffsetDateTime,
+}
+
+/// Every account, for the admin list.
+pub async fn list_users(db: &Db) -> Result<Vec<UserSummary>> {
+    let rows = on_pool!(db, pool => sqlx::query_as::<_, UserSummaryRow>(
+        "SELECT u.id, u.email, u.role, w.name AS workspace_name, u.is_demo, u.created_at \
+         FROM users u JOIN workspaces w ON w.id = u.workspace_id ORDER BY u.email",
+    )
+    .fetch_all(pool)
+    .await?);
+    rows.into_iter()
+        .map(|r| {
+            let role = Role::parse(&r.role).map_err(|_| {
+                Error::Internal(format!("user {} has unknown role {:?}", r.id, r.role))
+            })?;
+            Ok(UserSummary {
+                id: r.id,
+                email: r.email,
+                role,
+                workspace_name: r.workspace_name,
+                is_demo: r.is_demo,
+                created_at: r.created_at,
+            })
+        })
+        .collect()
+}
+
+/// Replaces the password of `email`.
+pub async fn set_password(db: &Db, email: &Email, password: String) -> Result<()> {
+    check_new_password(&password).map_err(|e| Error::Invalid(FieldErrors(vec![e])))?;
+    let hash = hash_password(password).await?;
+    let changed = on_pool!(db, pool => sqlx::query("UPDATE users SET password_hash = $1 WHERE email = $2")
+        .bind(hash)
+        .bind(email.as_ref())
+        .execute(pool)
+        .await?
+        .rows_affected());
+    if changed == 0 {
+        return Err(Error::NotFound("account"));
+    }
+    Ok(())
+}

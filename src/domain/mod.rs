@@ -1,0 +1,11 @@
+//! Domain types: parsed, always-valid values shared with the browser.
+
+pub mod account;
+pub mod campaign;
+pub mod money;
+
+pub use account::{Email, Role, SessionUser, UserSummary};
+pub use campaign::{
+    Campaign, CampaignDraft, CampaignStatus, Niche, Objective, Platform, StatusChange,
+};
+pub use money::{Currency, DailyBudget};

@@ -1,0 +1,24 @@
+//! Titan's domain core.
+//!
+//! Two halves with one rule between them: the types in [`domain`] and [`validation`]
+//! compile to wasm and are shared with the browser, so a value parsed on the server
+//! and one shown in the UI are the same Rust type. Everything that touches storage or
+//! the operating system sits behind the `server` feature, so the hydrate build never
+//! links sqlx, tokio or argon2.
+
+pub mod domain;
+pub mod validation;
+
+#[cfg(feature = "server")]
+pub mod accounts;
+#[cfg(feature = "server")]
+pub mod campaigns;
+#[cfg(feature = "server")]
+pub mod db;
+#[cfg(feature = "server")]
+pub mod demo;
+#[cfg(feature = "server")]
+pub mod error;
+
+#[cfg(feature = "server")]
+pub use error::{Error, Result};
