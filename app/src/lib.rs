@@ -50,6 +50,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Marks the page once the wasm took over, for people debugging and for the
+    // browser tests (effects run only in the browser).
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(body) = document().body()
+            && let Err(e) = body.set_attribute("data-hydrated", "true")
+        {
+            leptos::logging::error!("cannot mark the page hydrated: {e:?}");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/titan.css" />
         <Title formatter=|page: String| {

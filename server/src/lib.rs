@@ -111,10 +111,10 @@ pub struct Running {
 impl Running {
     /// Stops accepting, finishes in-flight requests and closes the pool.
     pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            if tx.send(()).is_err() {
-                tracing::warn!("server task already stopped");
-            }
+        if let Some(tx) = self.shutdown.take()
+            && tx.send(()).is_err()
+        {
+            tracing::warn!("server task already stopped");
         }
         match (&mut self.task).await {
             Ok(Ok(())) => {}

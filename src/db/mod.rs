@@ -74,12 +74,12 @@ impl Db {
             Ok(Db::Postgres(pool))
         } else if let Some(path) = url.strip_prefix("sqlite:") {
             let path = path.trim_start_matches("//");
-            if let Some(dir) = std::path::Path::new(path).parent() {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        Error::Internal(format!("cannot create {}: {e}", dir.display()))
-                    })?;
-                }
+            if let Some(dir) = std::path::Path::new(path).parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    Error::Internal(format!("cannot create {}: {e}", dir.display()))
+                })?;
             }
             let connect = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)

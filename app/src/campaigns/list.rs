@@ -28,10 +28,10 @@ pub fn CampaignsPage() -> impl IntoView {
     // Clear the form once a campaign was created; keep what was typed on errors.
     let form_ref = NodeRef::<Form>::new();
     Effect::new(move |_| {
-        if matches!(create.value().get(), Some(Ok(_))) {
-            if let Some(form) = form_ref.get() {
-                form.reset();
-            }
+        if matches!(create.value().get(), Some(Ok(_)))
+            && let Some(form) = form_ref.get()
+        {
+            form.reset();
         }
     });
 

@@ -29,10 +29,10 @@ pub async fn server_fn_status(request: Request, next: Next) -> Response {
             return Response::from_parts(parts, Body::from("Internal error"));
         }
     };
-    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-        if let Ok(status) = StatusCode::from_u16(error.status_code()) {
-            parts.status = status;
-        }
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes)
+        && let Ok(status) = StatusCode::from_u16(error.status_code())
+    {
+        parts.status = status;
     }
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -104,4 +104,7 @@ async fn health_and_readiness() {
     assert_eq!(ready.status(), 200);
     let body: serde_json::Value = ready.json().await.unwrap();
     assert_eq!(body["status"], "ready");
+    // The suite runs once per backend; make sure this run is on the one it claims.
+    let expected = if std::env::var("TITAN_TEST_POSTGRES_URL").is_ok() { "postgres" } else { "sqlite" };
+    assert_eq!(body["database"], expected);
 }

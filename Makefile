@@ -1,0 +1,33 @@
+# Two commands on a fresh machine:
+#   make run   - installs what is missing, builds, and serves http://127.0.0.1:3000
+#   make test  - installs what is missing, then fmt, clippy, tests on SQLite and
+#                PostgreSQL, and the browser tests
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# Leptos reads this at compile time; keeping it identical for every cargo command
+# lets `cargo test` and `cargo leptos build` share compiled crates.
+export LEPTOS_OUTPUT_NAME := titan
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: run watch test setup build release fmt
+
+run: setup
+	cargo leptos serve
+
+watch: setup
+	cargo leptos watch
+
+test: setup
+	scripts/test.sh
+
+build: setup
+	cargo leptos build
+
+release: setup
+	cargo leptos build --release
+
+setup:
+	@scripts/setup.sh
+
+fmt:
+	cargo fmt --all

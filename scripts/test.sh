@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Everything `make test` checks, in order of cost: formatting, lints (server and
+# wasm builds), unit + integration tests on SQLite, the same on PostgreSQL, then
+# the browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n\033[1;32m== %s\033[0m\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (server build)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "clippy (browser build, wasm32)"
+cargo clippy -p titan-app --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+step "tests on SQLite"
+cargo test --workspace
+
+step "tests on PostgreSQL"
+scripts/with-postgres.sh cargo test --workspace
+
+step "browser tests (Chromium)"
+scripts/e2e.sh
