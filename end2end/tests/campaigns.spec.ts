@@ -83,3 +83,35 @@ test("a marketer does not see the admin area; an admin does", async ({ page }) =
   await page.getByRole("link", { name: "Admin" }).click();
   await expect(page.getByRole("cell", { name: /marketer@demo\.titan\.local/ })).toBeVisible();
 });
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("forms work before hydration: sign in, refuse bad input, create", async ({ page }) => {
+    const marketer = demoAccount("marketer");
+    const name = `No-JS campaign ${Date.now()}`;
+    await page.goto("/login");
+    await page.getByLabel("Email").fill(marketer.email);
+    await page.getByLabel("Password").fill("wrong password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert")).toHaveText("Invalid email or password.");
+
+    await page.getByLabel("Email").fill(marketer.email);
+    await page.getByLabel("Password").fill(marketer.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByTestId("current-role")).toHaveText("marketer");
+
+    await page.goto("/campaigns");
+    await page.getByLabel("Name").fill(name);
+    await page.getByLabel("Daily budget").fill("25");
+    await page.getByRole("button", { name: "Create campaign" }).click();
+    await expect(page.locator('[data-field-error="platforms"]')).toHaveText("choose at least one platform");
+    await expect(page.locator(`tr[data-campaign="${name}"]`)).toHaveCount(0);
+
+    await page.getByLabel("Name").fill(name);
+    await page.getByLabel("Daily budget").fill("25");
+    await page.getByLabel("TikTok").check();
+    await page.getByRole("button", { name: "Create campaign" }).click();
+    await expect(page.locator(`tr[data-campaign="${name}"] [data-status]`)).toHaveText("Draft");
+  });
+});

@@ -23,13 +23,16 @@ fn is_public(path: &str) -> bool {
     path == "/login" || PREFIXES.iter().any(|p| path.starts_with(p))
 }
 
+fn accepts_html(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
 fn wants_page(request: &Request) -> bool {
-    request.method() == Method::GET
-        && request
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
+    request.method() == Method::GET && accepts_html(request)
 }
 
 /// Percent-encodes a path for the `next` query parameter.
@@ -88,6 +91,10 @@ pub async fn resolve_user(
     }
     let path = request.uri().path();
     if !signed_in && path.starts_with("/api/") && !PUBLIC_SERVER_FNS.contains(&path) {
+        // A plain form post (no JavaScript) gets a page, not a JSON error.
+        if accepts_html(&request) {
+            return Redirect::to("/login").into_response();
+        }
         return unauthorized();
     }
     if wants_page(&request) {

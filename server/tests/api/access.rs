@@ -105,6 +105,26 @@ async fn health_and_readiness() {
     let body: serde_json::Value = ready.json().await.unwrap();
     assert_eq!(body["status"], "ready");
     // The suite runs once per backend; make sure this run is on the one it claims.
-    let expected = if std::env::var("TITAN_TEST_POSTGRES_URL").is_ok() { "postgres" } else { "sqlite" };
+    let expected = if std::env::var("TITAN_TEST_POSTGRES_URL").is_ok() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
     assert_eq!(body["database"], expected);
+}
+
+#[tokio::test]
+async fn a_signed_out_plain_form_post_is_sent_to_login() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/api/campaigns/create"))
+        .header(ACCEPT, "text/html")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/login");
 }
