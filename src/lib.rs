@@ -19,6 +19,8 @@ pub mod db;
 pub mod demo;
 #[cfg(feature = "server")]
 pub mod error;
+#[cfg(feature = "server")]
+pub mod render;
 
 #[cfg(feature = "server")]
 pub use error::{Error, Result};

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod campaign;
 pub mod money;
+pub mod render;
 
 pub use account::{Email, Role, SessionUser, UserSummary};
 pub use campaign::{
