@@ -10,7 +10,8 @@ pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$pg_bin/initdb" ] || { echo "PostgreSQL server binaries not found under /usr/lib/postgresql" >&2; exit 1; }
 
 dir=$(mktemp -d /tmp/titan-pg.XXXXXX)
-port=${TITAN_TEST_PG_PORT:-55432}
+# A free loopback port unless one is given (another PostgreSQL may hold the usual ones).
+port=${TITAN_TEST_PG_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 as_pg=()
 if [ "$(id -u)" -eq 0 ]; then
   # PostgreSQL refuses to run as root: run it as Debian's postgres user.
