@@ -12,6 +12,8 @@ pub mod validation;
 #[cfg(feature = "server")]
 pub mod accounts;
 #[cfg(feature = "server")]
+pub mod assets;
+#[cfg(feature = "server")]
 pub mod campaigns;
 #[cfg(feature = "server")]
 pub mod db;
@@ -19,6 +21,10 @@ pub mod db;
 pub mod demo;
 #[cfg(feature = "server")]
 pub mod error;
+#[cfg(feature = "server")]
+pub mod jobs;
+#[cfg(feature = "server")]
+pub mod media;
 #[cfg(feature = "server")]
 pub mod render;
 

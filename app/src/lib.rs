@@ -13,6 +13,7 @@ pub mod error;
 pub mod guard;
 mod layout;
 mod pages;
+pub mod renders;
 #[cfg(feature = "ssr")]
 pub mod security;
 #[cfg(feature = "ssr")]
@@ -74,7 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("campaigns/:id") view=campaigns::CampaignEditPage />
                     <Route path=path!("studio") view=pages::Studio />
                     <Route path=path!("experiments") view=pages::Experiments />
-                    <Route path=path!("renders") view=pages::Renders />
+                    <Route path=path!("renders") view=renders::RendersPage />
                     <Route path=path!("analytics") view=pages::Analytics />
                     <Route path=path!("admin") view=admin::AdminPage />
                 </ParentRoute>

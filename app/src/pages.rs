@@ -109,16 +109,6 @@ pub fn Experiments() -> impl IntoView {
 }
 
 #[component]
-pub fn Renders() -> impl IntoView {
-    view! {
-        <ComingSoon
-            title="Renders"
-            what="Cut, join, reframe and caption ad variants with ffmpeg. Not available yet."
-        />
-    }
-}
-
-#[component]
 pub fn Analytics() -> impl IntoView {
     view! {
         <ComingSoon

@@ -3,9 +3,11 @@
 
 use titan::accounts::LoginLimits;
 use titan::db::Db;
+use titan::jobs::service::Jobs;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
     pub login_limits: LoginLimits,
+    pub jobs: Jobs,
 }

@@ -63,6 +63,40 @@ pub struct Config {
     #[arg(long, env = "TITAN_LOGIN_WINDOW_SECS", default_value_t = 900, value_parser = clap::value_parser!(i64).range(1..))]
     pub login_window_secs: i64,
 
+    /// Directory for uploaded clips and render outputs.
+    #[arg(long, env = "TITAN_MEDIA_DIR", default_value = "data/media")]
+    pub media_dir: String,
+
+    /// Largest accepted upload, in bytes.
+    #[arg(long, env = "TITAN_UPLOAD_LIMIT_BYTES", default_value_t = 512 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..))]
+    pub upload_limit_bytes: u64,
+
+    /// Run a job worker inside this process (the embedded default). Set `false` on
+    /// web replicas when separate `titan-server worker` processes run the jobs.
+    #[arg(long, env = "TITAN_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub worker: bool,
+
+    /// Jobs one worker process runs at once.
+    #[arg(long, env = "TITAN_WORKER_CONCURRENCY", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub worker_concurrency: u64,
+
+    /// Attempts per job before it is marked dead (transient failures only).
+    #[arg(long, env = "TITAN_JOB_MAX_ATTEMPTS", default_value_t = 3, value_parser = clap::value_parser!(i32).range(1..=20))]
+    pub job_max_attempts: i32,
+
+    /// Longest one job attempt may run, in seconds.
+    #[arg(long, env = "TITAN_JOB_TIMEOUT_SECS", default_value_t = 1800, value_parser = clap::value_parser!(u64).range(1..))]
+    pub job_timeout_secs: u64,
+
+    /// First retry delay in milliseconds; doubles per attempt up to 60 s.
+    #[arg(long, env = "TITAN_JOB_BACKOFF_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub job_backoff_ms: u64,
+
+    /// Worker heartbeat in seconds; a worker silent for two heartbeats (killed) has
+    /// its running jobs picked up by another.
+    #[arg(long, env = "TITAN_QUEUE_HEARTBEAT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub queue_heartbeat_secs: u64,
+
     /// Log format: `text` for people, `json` for log shippers.
     #[arg(long, env = "TITAN_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
@@ -82,6 +116,30 @@ impl Config {
             url: self.database_url.clone(),
             max_connections: self.db_max_connections,
             acquire_timeout: std::time::Duration::from_secs(5),
+        }
+    }
+
+    pub fn queue_timing(&self) -> titan::jobs::QueueTiming {
+        titan::jobs::QueueTiming {
+            heartbeat: std::time::Duration::from_secs(self.queue_heartbeat_secs),
+            missed_heartbeats: 2,
+        }
+    }
+
+    pub fn worker_settings(&self) -> titan::jobs::WorkerSettings {
+        titan::jobs::WorkerSettings {
+            // apalis tracks liveness per worker name, so each process has its own.
+            name: format!(
+                "titan-{}-{}",
+                std::process::id(),
+                time::OffsetDateTime::now_utc().unix_timestamp()
+            ),
+            concurrency: self.worker_concurrency as usize,
+            max_attempts: self.job_max_attempts,
+            backoff_min: std::time::Duration::from_millis(self.job_backoff_ms),
+            backoff_max: std::time::Duration::from_secs(60)
+                .max(std::time::Duration::from_millis(self.job_backoff_ms)),
+            poll: std::time::Duration::from_millis(300),
         }
     }
 

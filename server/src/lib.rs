@@ -13,6 +13,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 use titan::db::Db;
+use titan::jobs::service::Jobs;
+use titan::jobs::{JobEnv, JobQueue, WorkerHandle};
+use titan::media::MediaDirs;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -25,6 +28,10 @@ pub enum StartError {
     Migrate(titan::Error),
     #[error("cannot seed the demo workspace: {0}")]
     Seed(titan::Error),
+    #[error("cannot create TITAN_MEDIA_DIR {dir}: {source}")]
+    Media { dir: String, source: std::io::Error },
+    #[error("cannot start the job worker: {0}")]
+    Worker(String),
     #[error("cannot listen on TITAN_ADDR {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -104,6 +111,8 @@ pub fn leptos_options(config: &Config) -> leptos::config::LeptosOptions {
 pub struct Running {
     pub addr: SocketAddr,
     pub db: Db,
+    pub jobs: Jobs,
+    worker: Option<WorkerHandle>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -121,6 +130,9 @@ impl Running {
             Ok(Err(e)) => tracing::error!(error = %e, "server stopped with an error"),
             Err(e) => tracing::error!(error = %e, "server task failed"),
         }
+        if let Some(worker) = self.worker.take() {
+            worker.stop().await;
+        }
         self.db.close().await;
     }
 
@@ -130,6 +142,9 @@ impl Running {
             Ok(result) => result,
             Err(e) => Err(std::io::Error::other(e)),
         };
+        if let Some(worker) = self.worker.take() {
+            worker.stop().await;
+        }
         self.db.close().await;
         result
     }
@@ -154,7 +169,32 @@ pub async fn start(
     })?;
     let mut config = config.clone();
     config.addr = addr;
-    let app = http::router(db.clone(), &config, leptos_options(&config));
+    let media = MediaDirs::new(&config.media_dir);
+    media.ensure().map_err(|source| StartError::Media {
+        dir: config.media_dir.clone(),
+        source,
+    })?;
+    let queue = JobQueue::new(&db, config.queue_timing());
+    let jobs = Jobs {
+        db: db.clone(),
+        queue: queue.clone(),
+        media: media.clone(),
+        max_attempts: config.job_max_attempts,
+    };
+    let worker = if config.worker {
+        let env = JobEnv {
+            db: db.clone(),
+            media,
+            job_timeout: Duration::from_secs(config.job_timeout_secs),
+        };
+        Some(
+            titan::jobs::worker::spawn(queue, env, config.worker_settings())
+                .map_err(StartError::Worker)?,
+        )
+    } else {
+        None
+    };
+    let app = http::router(db.clone(), &config, leptos_options(&config), jobs.clone());
     session_store::DbSessionStore::new(db.clone()).spawn_cleanup(Duration::from_secs(3600));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -179,6 +219,8 @@ pub async fn start(
     Ok(Running {
         addr,
         db,
+        jobs,
+        worker,
         shutdown: Some(tx),
         task,
     })

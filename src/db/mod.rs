@@ -101,10 +101,26 @@ impl Db {
     }
 
     /// Applies the migrations of this backend that have not run yet.
+    /// Also applies the job engine's (apalis) migrations. On SQLite both share the
+    /// `_sqlx_migrations` history, so each migrator ignores the other's entries.
     pub async fn migrate(&self) -> Result<()> {
         match self {
-            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
-            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+            Db::Sqlite(pool) => {
+                let mut titan = sqlx::migrate!("migrations/sqlite");
+                titan.set_ignore_missing(true);
+                titan.run(pool).await?;
+                let mut queue = apalis_sqlite::SqliteStorage::<()>::migrations();
+                queue.set_ignore_missing(true);
+                queue.run(pool).await?;
+            }
+            Db::Postgres(pool) => {
+                let mut titan = sqlx::migrate!("migrations/postgres");
+                titan.set_ignore_missing(true);
+                titan.run(pool).await?;
+                apalis_postgres::PostgresStorage::<()>::setup(pool)
+                    .await
+                    .map_err(|e| Error::Internal(format!("job queue migrations failed: {e}")))?;
+            }
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 use super::graph::{self, Cut, Loudness, Source, TextLayer};
 use super::progress;
+pub use crate::domain::render::RenderOutput;
 use crate::domain::render::{Fit, Format};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -23,16 +24,6 @@ impl RenderInput {
     pub fn duration(&self) -> f64 {
         self.cuts.iter().map(|c| c.end - c.start).sum()
     }
-}
-
-/// A finished output of one format.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct RenderOutput {
-    pub format: Format,
-    /// File names inside the job's output directory.
-    pub video: String,
-    pub thumbnail: String,
-    pub bytes: u64,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -3,19 +3,24 @@
 
 pub mod auth;
 pub mod errors;
+pub mod events;
 pub mod health;
+pub mod media;
 pub mod security;
+pub mod uploads;
 
 use crate::config::Config;
 use crate::session_store::DbSessionStore;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::Request;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
 use titan::db::Db;
+use titan::jobs::service::Jobs;
 use titan_app::state::AppState;
 use titan_app::{App, shell};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -29,10 +34,16 @@ use tracing::Level;
 pub const SESSION_COOKIE: &str = "titan_session";
 
 /// Builds the whole application around `db`.
-pub fn router(db: Db, config: &Config, leptos_options: leptos::config::LeptosOptions) -> Router {
+pub fn router(
+    db: Db,
+    config: &Config,
+    leptos_options: leptos::config::LeptosOptions,
+    jobs: Jobs,
+) -> Router {
     let app_state = AppState {
         db: db.clone(),
         login_limits: config.login_limits(),
+        jobs: jobs.clone(),
     };
     let routes = generate_route_list(App);
     let pages = Router::new()
@@ -53,6 +64,27 @@ pub fn router(db: Db, config: &Config, leptos_options: leptos::config::LeptosOpt
         .route("/readyz", get(health::readyz))
         .with_state(db.clone());
 
+    let body_limit = usize::try_from(config.body_limit_bytes).unwrap_or(usize::MAX);
+    let upload_limit = usize::try_from(config.upload_limit_bytes).unwrap_or(usize::MAX);
+    // Uploads stream to disk under their own, larger limit; everything else gets
+    // the small one.
+    let uploads = Router::new()
+        .route("/api/v1/assets", post(uploads::upload))
+        .with_state(uploads::UploadState {
+            jobs: jobs.clone(),
+            limit_bytes: config.upload_limit_bytes,
+        })
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(
+            upload_limit.saturating_add(64 * 1024),
+        ));
+    let job_routes = Router::new()
+        .route("/media/jobs/{id}/{file}", get(media::job_file))
+        .route("/api/v1/jobs/events", get(events::job_events))
+        .with_state(jobs)
+        .layer(RequestBodyLimitLayer::new(body_limit));
+    let pages = pages.layer(RequestBodyLimitLayer::new(body_limit));
+
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db.clone()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
@@ -64,16 +96,16 @@ pub fn router(db: Db, config: &Config, leptos_options: leptos::config::LeptosOpt
         )));
 
     let allowed = security::AllowedOrigins(Arc::new(config.extra_origins()));
-    let body_limit = usize::try_from(config.body_limit_bytes).unwrap_or(usize::MAX);
 
     // Layers run outside-in from the last one added.
     health
+        .merge(uploads)
+        .merge(job_routes)
         .merge(pages)
         .layer(from_fn(errors::server_fn_status))
         .layer(from_fn_with_state(db, auth::resolve_user))
         .layer(sessions)
         .layer(from_fn_with_state(allowed, security::refuse_cross_origin))
-        .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(from_fn_with_state(config.tls, security::security_headers))
         .layer(
             TraceLayer::new_for_http()

@@ -53,15 +53,25 @@ fn rand_suffix() -> String {
     format!("{}_{}", std::process::id(), nanos)
 }
 
-pub fn config_for(database_url: &str, extra: &[&str]) -> titan_server::config::Config {
+pub fn config_for(
+    database_url: &str,
+    media_dir: &str,
+    extra: &[&str],
+) -> titan_server::config::Config {
     let mut args = vec![
         "titan-server",
         "--addr",
         "127.0.0.1:0",
         "--database-url",
         database_url,
+        "--media-dir",
+        media_dir,
         "--seed-demo",
         "false",
+        "--queue-heartbeat-secs",
+        "1",
+        "--job-backoff-ms",
+        "200",
     ];
     args.extend_from_slice(extra);
     Cli::parse_from(args).config
@@ -82,7 +92,8 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
     let dir = Arc::new(TempDir::new().expect("temp dir"));
     let database_url = fresh_database(&dir).await;
-    let config = config_for(&database_url, extra);
+    let media_dir = dir.path().join("media").display().to_string();
+    let config = config_for(&database_url, &media_dir, extra);
     let db = open_database(&config).await.expect("open database");
     let workspace_id = create_workspace(&db, "Test workspace", false)
         .await
@@ -114,6 +125,14 @@ pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
 }
 
 impl TestApp {
+    pub fn media_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("media")
+    }
+
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -157,7 +176,11 @@ impl TestApp {
         if let Some(running) = self.running.take() {
             running.stop().await;
         }
-        let config = config_for(&self.database_url, &[]);
+        let config = config_for(
+            &self.database_url,
+            &self.media_dir().display().to_string(),
+            &[],
+        );
         let db = open_database(&config).await.expect("reopen database");
         let running = start(db, &config, false).await.expect("restart server");
         self.base = format!("http://{}", running.addr);

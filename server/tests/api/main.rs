@@ -4,5 +4,6 @@
 mod access;
 mod campaigns;
 mod helpers;
+mod renders;
 mod security;
 mod sessions;

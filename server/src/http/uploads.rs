@@ -1,0 +1,296 @@
+//! Clip uploads: streamed to a temporary file with a size limit, checked with
+//! ffprobe, then kept as an asset. A file that is not a readable video is refused
+//! with a message and deleted; nothing is recorded.
+
+use axum::Json;
+use axum::extract::{Multipart, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use titan::assets::{self, NewAsset};
+use titan::domain::SessionUser;
+use titan::jobs::service::Jobs;
+use titan_app::guard::CurrentUser;
+use tokio::io::AsyncWriteExt;
+
+#[derive(Clone, Debug)]
+pub struct UploadState {
+    pub jobs: Jobs,
+    pub limit_bytes: u64,
+}
+
+/// Why an upload was refused, with the status it gets.
+struct Refusal {
+    status: StatusCode,
+    message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// Percent-encodes a message for a query string.
+fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `POST /api/v1/assets`, multipart with one `file` field.
+pub async fn upload(State(state): State<UploadState>, request: Request) -> Response {
+    let html = wants_html(request.headers());
+    let Some(CurrentUser(user)) = request.extensions().get::<CurrentUser>().cloned() else {
+        return (StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response();
+    };
+    let multipart =
+        match <Multipart as axum::extract::FromRequest<()>>::from_request(request, &()).await {
+            Ok(m) => m,
+            Err(rejection) => {
+                return respond(
+                    html,
+                    Err(Refusal::new(
+                        StatusCode::BAD_REQUEST,
+                        format!("file: {}", rejection.body_text()),
+                    )),
+                );
+            }
+        };
+    respond(html, receive(&state, &user, multipart).await)
+}
+
+fn respond(html: bool, result: Result<titan::domain::job::Asset, Refusal>) -> Response {
+    match (html, result) {
+        (true, Ok(asset)) => {
+            Redirect::to(&format!("/renders?uploaded={}", asset.id)).into_response()
+        }
+        (true, Err(refusal)) => Redirect::to(&format!(
+            "/renders?upload_error={}",
+            query_value(&refusal.message)
+        ))
+        .into_response(),
+        (false, Ok(asset)) => (StatusCode::CREATED, Json(asset)).into_response(),
+        (false, Err(refusal)) => (
+            refusal.status,
+            Json(json!({ "field": "file", "error": refusal.message })),
+        )
+            .into_response(),
+    }
+}
+
+async fn receive(
+    state: &UploadState,
+    user: &SessionUser,
+    mut multipart: Multipart,
+) -> Result<titan::domain::job::Asset, Refusal> {
+    let media = &state.jobs.media;
+    let internal = |what: &str, e: &dyn std::fmt::Display| {
+        tracing::error!(error = %e, user_id = user.id, "upload failed: {what}");
+        Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("The upload could not be stored ({what})."),
+        )
+    };
+    let field = loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => break field,
+            Ok(Some(_)) => continue,
+            Ok(None) => {
+                return Err(Refusal::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "file: choose a video file to upload",
+                ));
+            }
+            Err(e) => {
+                return Err(Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("file: the upload was cut off ({e})"),
+                ));
+            }
+        }
+    };
+    let original = field.file_name().unwrap_or("upload").to_owned();
+    let original = sanitize_name(&original);
+    let tmp = media.tmp().join(format!("{}.upload", ulid_like()));
+    let written = stream_to_file(field, &tmp, state.limit_bytes).await;
+    let bytes = match written {
+        Ok(bytes) => bytes,
+        Err(refusal) => {
+            remove(&tmp).await;
+            return Err(refusal);
+        }
+    };
+    if bytes == 0 {
+        remove(&tmp).await;
+        return Err(Refusal::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "file: the file is empty",
+        ));
+    }
+    let info = match titan::render::probe(&tmp).await {
+        Ok(info) => info,
+        Err(e) => {
+            remove(&tmp).await;
+            tracing::info!(user_id = user.id, name = %original, error = %e, "upload refused");
+            return Err(Refusal::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("file: {e}"),
+            ));
+        }
+    };
+    let new = NewAsset {
+        workspace_id: user.workspace_id,
+        owner_id: user.id,
+        original_name: &original,
+        bytes: bytes as i64,
+        info: &info,
+    };
+    let id = match assets::insert(&state.jobs.db, &new).await {
+        Ok(id) => id,
+        Err(e) => {
+            remove(&tmp).await;
+            return Err(internal("database", &e));
+        }
+    };
+    let file = format!("{id}.{}", extension(&original));
+    if let Err(e) = tokio::fs::rename(&tmp, media.asset_path(&file)).await {
+        remove(&tmp).await;
+        if let Err(e2) = assets::delete(&state.jobs.db, id).await {
+            tracing::error!(asset_id = id, error = %e2, "orphan asset row not removed");
+        }
+        return Err(internal("file system", &e));
+    }
+    if let Err(e) = assets::set_file(&state.jobs.db, id, &file).await {
+        return Err(internal("database", &e));
+    }
+    tracing::info!(
+        asset_id = id,
+        user_id = user.id,
+        bytes,
+        duration = info.duration,
+        "clip uploaded"
+    );
+    let (asset, _) = assets::get(&state.jobs.db, user.workspace_id, id)
+        .await
+        .map_err(|e| internal("database", &e))?;
+    Ok(asset)
+}
+
+async fn stream_to_file(
+    mut field: axum::extract::multipart::Field<'_>,
+    path: &Path,
+    limit: u64,
+) -> Result<u64, Refusal> {
+    let mut file = tokio::fs::File::create(path).await.map_err(|e| {
+        tracing::error!(error = %e, path = %path.display(), "upload file not created");
+        Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The upload could not be stored.",
+        )
+    })?;
+    let mut total: u64 = 0;
+    loop {
+        let chunk = match field.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("file: the upload was cut off ({e})"),
+                ));
+            }
+        };
+        total += chunk.len() as u64;
+        if total > limit {
+            return Err(Refusal::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "file: larger than the upload limit of {} MB",
+                    limit / (1024 * 1024)
+                ),
+            ));
+        }
+        file.write_all(&chunk).await.map_err(|e| {
+            tracing::error!(error = %e, "upload write failed");
+            Refusal::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "The upload could not be written (disk full?).",
+            )
+        })?;
+    }
+    file.sync_all().await.map_err(|e| {
+        tracing::error!(error = %e, "upload sync failed");
+        Refusal::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "The upload could not be written.",
+        )
+    })?;
+    Ok(total)
+}
+
+async fn remove(path: &PathBuf) {
+    if let Err(e) = tokio::fs::remove_file(path).await
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::error!(error = %e, path = %path.display(), "temporary upload not removed");
+    }
+}
+
+fn sanitize_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("upload");
+    let clean: String = base.chars().filter(|c| !c.is_control()).take(120).collect();
+    if clean.trim().is_empty() {
+        "upload".into()
+    } else {
+        clean
+    }
+}
+
+fn extension(name: &str) -> String {
+    name.rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .filter(|ext| {
+            !ext.is_empty() && ext.len() <= 5 && ext.chars().all(|c| c.is_ascii_alphanumeric())
+        })
+        .unwrap_or_else(|| "bin".into())
+}
+
+/// A unique, sortable temporary name.
+fn ulid_like() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{nanos}-{}", std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_cleaned_and_extensions_checked() {
+        assert_eq!(sanitize_name("../../etc/passwd"), "passwd");
+        assert_eq!(sanitize_name("C:\\clips\\ad.MP4"), "ad.MP4");
+        assert_eq!(extension("ad.MP4"), "mp4");
+        assert_eq!(extension("noext"), "bin");
+        assert_eq!(extension("x.tar.gz;rm"), "bin");
+    }
+}

@@ -1,0 +1,370 @@
+use crate::helpers::*;
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A test pattern with a tone, made by ffmpeg itself.
+pub fn generate_clip(dir: &Path, seconds: u32) -> PathBuf {
+    let path = dir.join(format!("clip-{seconds}s.mp4"));
+    let status = Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
+        .arg(format!("testsrc=size=640x360:rate=30:duration={seconds}"))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency=440:duration={seconds}"))
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+        ])
+        .arg(&path)
+        .status()
+        .expect("run ffmpeg");
+    assert!(status.success());
+    path
+}
+
+pub async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_owned()));
+    app.client
+        .post(app.url("/api/v1/assets"))
+        .header("accept", "application/json")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+pub async fn upload_clip(app: &TestApp, seconds: u32) -> i64 {
+    let clip = generate_clip(app.dir(), seconds);
+    let response = upload(app, "clip.mp4", std::fs::read(clip).unwrap()).await;
+    assert_eq!(response.status(), 201);
+    let asset: Value = response.json().await.unwrap();
+    asset["id"].as_i64().unwrap()
+}
+
+pub async fn queue(app: &TestApp, form: &[(&str, &str)]) -> reqwest::Response {
+    app.call("renders/queue", form).await
+}
+
+pub async fn job(app: &TestApp, id: i64) -> Value {
+    let jobs: Vec<Value> = app.call("jobs/list", &[]).await.json().await.unwrap();
+    jobs.into_iter()
+        .find(|j| j["id"] == id)
+        .expect("job listed")
+}
+
+/// Waits until job `id` reaches `status` (panics on another final status).
+pub async fn wait_for(app: &TestApp, id: i64, status: &str, limit: Duration) -> Value {
+    let started = Instant::now();
+    loop {
+        let job = job(app, id).await;
+        if job["status"] == status {
+            return job;
+        }
+        let current = job["status"].as_str().unwrap_or("").to_owned();
+        if ["succeeded", "failed", "cancelled", "dead"].contains(&current.as_str()) {
+            panic!("job {id} ended {current}, expected {status}: {job}");
+        }
+        assert!(
+            started.elapsed() < limit,
+            "job {id} still {current} after {limit:?}: {job}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    let db = &app.running.as_ref().unwrap().db;
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    titan::on_pool!(db, pool => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).fetch_one(pool).await.unwrap())
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_text_file_uploaded_as_video_is_refused_and_nothing_kept() {
+    let app = spawn_app().await;
+    app.login_ok(MARKETER_EMAIL).await;
+    let response = upload(&app, "notes.mp4", b"this is not a video".to_vec()).await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["field"], "file");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a readable video"),
+        "{body}"
+    );
+    assert_eq!(count(&app, "assets").await, 0);
+    assert!(files_in(&app.media_dir().join("assets")).is_empty());
+    assert!(files_in(&app.media_dir().join("tmp")).is_empty());
+}
+
+#[tokio::test]
+async fn bad_recipes_are_refused_with_the_problem_named_and_nothing_queued() {
+    let app = spawn_app().await;
+    app.login_ok(MARKETER_EMAIL).await;
+    let clip = upload_clip(&app, 3).await.to_string();
+    let cases: [(&str, &str, &str, &str); 4] = [
+        (
+            "0-9",
+            "9:16",
+            "scenes[0].end",
+            "is past the end of the clip",
+        ),
+        ("0-2", "3:2", "formats", "unknown format"),
+        ("-1-2", "9:16", "scenes[0].start", "must not be negative"),
+        (
+            "2-1",
+            "9:16",
+            "scenes[0].end",
+            "must be after the scene's start",
+        ),
+    ];
+    for (scenes, format, field, message) in cases {
+        let response = queue(
+            &app,
+            &[
+                ("asset_id", &clip),
+                ("scenes", scenes),
+                ("formats[0]", format),
+            ],
+        )
+        .await;
+        assert_eq!(response.status(), 422, "{scenes} {format}");
+        let body: Value = response.json().await.unwrap();
+        let errors = body["Invalid"].as_array().expect("field errors");
+        let hit = errors
+            .iter()
+            .find(|e| e["field"] == field)
+            .unwrap_or_else(|| panic!("no {field} in {body}"));
+        assert!(hit["message"].as_str().unwrap().contains(message), "{body}");
+    }
+    let missing_clip = queue(
+        &app,
+        &[
+            ("asset_id", "999"),
+            ("scenes", "0-1"),
+            ("formats[0]", "1:1"),
+        ],
+    )
+    .await;
+    assert_eq!(missing_clip.status(), 422);
+    assert_eq!(
+        count(&app, "background_jobs").await,
+        0,
+        "a refused recipe was queued"
+    );
+}
+
+#[tokio::test]
+async fn a_render_of_two_formats_succeeds_and_its_outputs_are_served_with_range_to_their_owner_only()
+ {
+    let app = spawn_app().await;
+    app.login_ok(MARKETER_EMAIL).await;
+    let clip = upload_clip(&app, 4).await.to_string();
+    let response = queue(
+        &app,
+        &[
+            ("asset_id", &clip),
+            ("scenes", "0-1.5\n2-3"),
+            ("formats[0]", "9:16"),
+            ("formats[2]", "4:5"),
+            ("captions", "0-1 Hello"),
+            ("hook_text", "Stop scrolling"),
+            ("hook_seconds", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let queued: Value = response.json().await.unwrap();
+    assert_eq!(queued["status"], "queued");
+    let id = queued["id"].as_i64().unwrap();
+    let done = wait_for(&app, id, "succeeded", Duration::from_secs(90)).await;
+    assert_eq!(done["progress"], 100);
+    let outputs = done["outputs"].as_array().unwrap();
+    assert_eq!(outputs.len(), 2);
+    let video = outputs[0]["video"].as_str().unwrap().to_owned();
+
+    let url = app.url(&format!("/media/jobs/{id}/{video}"));
+    let ranged = app
+        .client
+        .get(&url)
+        .header("range", "bytes=0-99")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ranged.status(), 206);
+    assert!(
+        ranged.headers()["content-range"]
+            .to_str()
+            .unwrap()
+            .starts_with("bytes 0-99/")
+    );
+    assert_eq!(ranged.bytes().await.unwrap().len(), 100);
+    let download = app
+        .client
+        .get(format!("{url}?download=1"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        download.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(
+        app.client
+            .get(app.url(&format!("/media/jobs/{id}/../../titan.db")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    // Another user's account cannot see it; signed out is 401.
+    let other = TestApp::second_client(&app, std::sync::Arc::new(reqwest::cookie::Jar::default()));
+    assert_eq!(other.client.get(&url).send().await.unwrap().status(), 401);
+    other.login_ok(ADMIN_EMAIL).await;
+    assert_eq!(
+        other.client.get(&url).send().await.unwrap().status(),
+        200,
+        "admins see every output"
+    );
+    let db = &app.running.as_ref().unwrap().db;
+    titan::accounts::create_user(
+        db,
+        titan::accounts::NewUser {
+            workspace_id: app.workspace_id,
+            email: titan::domain::Email::parse("second@example.com").unwrap(),
+            password: PASSWORD.into(),
+            role: titan::domain::Role::Marketer,
+            is_demo: false,
+        },
+    )
+    .await
+    .unwrap();
+    let stranger =
+        TestApp::second_client(&app, std::sync::Arc::new(reqwest::cookie::Jar::default()));
+    stranger.login_ok("second@example.com").await;
+    assert_eq!(
+        stranger.client.get(&url).send().await.unwrap().status(),
+        404
+    );
+    let listed: Vec<Value> = stranger.call("jobs/list", &[]).await.json().await.unwrap();
+    assert!(listed.is_empty(), "marketers see only their own jobs");
+    assert_eq!(
+        stranger
+            .call("jobs/list", &[("all", "true")])
+            .await
+            .status(),
+        403
+    );
+
+    let leftovers: Vec<String> = files_in(&app.media_dir().join("jobs").join(id.to_string()))
+        .into_iter()
+        .filter(|f| f.ends_with(".part") || f == ".work")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[tokio::test]
+async fn cancel_stops_a_running_job_and_a_failed_job_can_be_retried() {
+    let app = spawn_app().await;
+    app.login_ok(MARKETER_EMAIL).await;
+    let clip = upload_clip(&app, 40).await;
+    let long = queue(
+        &app,
+        &[
+            ("asset_id", &clip.to_string()),
+            ("scenes", "0-40"),
+            ("formats[3]", "16:9"),
+        ],
+    )
+    .await;
+    let id = long.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    wait_for(&app, id, "running", Duration::from_secs(30)).await;
+    let asked = Instant::now();
+    assert_eq!(
+        app.call("jobs/cancel", &[("id", &id.to_string())])
+            .await
+            .status(),
+        200
+    );
+    wait_for(&app, id, "cancelled", Duration::from_secs(5)).await;
+    assert!(
+        asked.elapsed() < Duration::from_secs(3),
+        "cancel took {:?}",
+        asked.elapsed()
+    );
+    assert!(
+        !app.media_dir()
+            .join("jobs")
+            .join(id.to_string())
+            .join("16x9.mp4")
+            .exists()
+    );
+
+    // A clip whose file vanished fails without retrying; once back, retry works.
+    let short = upload_clip(&app, 2).await;
+    let assets_dir = app.media_dir().join("assets");
+    let file = files_in(&assets_dir)
+        .into_iter()
+        .find(|f| f.starts_with(&format!("{short}.")))
+        .unwrap();
+    let hidden = app.dir().join("hidden.mp4");
+    std::fs::rename(assets_dir.join(&file), &hidden).unwrap();
+    let response = queue(
+        &app,
+        &[
+            ("asset_id", &short.to_string()),
+            ("scenes", "0-1"),
+            ("formats[1]", "1:1"),
+        ],
+    )
+    .await;
+    let failing = response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let failed = wait_for(&app, failing, "failed", Duration::from_secs(30)).await;
+    assert_eq!(
+        failed["attempts"], 1,
+        "bad input must not be retried: {failed}"
+    );
+    std::fs::rename(&hidden, assets_dir.join(&file)).unwrap();
+    assert_eq!(
+        app.call("jobs/retry", &[("id", &failing.to_string())])
+            .await
+            .status(),
+        200
+    );
+    wait_for(&app, failing, "succeeded", Duration::from_secs(60)).await;
+}

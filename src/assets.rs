@@ -1,0 +1,116 @@
+//! Uploaded source videos: probed, stored under the media directory, listed per
+//! workspace.
+
+use crate::db::{Db, now};
+use crate::domain::job::Asset;
+use crate::error::{Error, Result};
+use crate::on_pool;
+use crate::render::MediaInfo;
+
+#[derive(sqlx::FromRow)]
+struct AssetRow {
+    id: i64,
+    original_name: String,
+    bytes: i64,
+    duration_secs: f64,
+    width: i32,
+    height: i32,
+    has_audio: bool,
+    created_at: time::OffsetDateTime,
+}
+
+impl From<AssetRow> for Asset {
+    fn from(r: AssetRow) -> Self {
+        Asset {
+            id: r.id,
+            original_name: r.original_name,
+            bytes: r.bytes,
+            duration_secs: r.duration_secs,
+            width: r.width,
+            height: r.height,
+            has_audio: r.has_audio,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// A probed upload to record.
+pub struct NewAsset<'a> {
+    pub workspace_id: i64,
+    pub owner_id: i64,
+    pub original_name: &'a str,
+    pub bytes: i64,
+    pub info: &'a MediaInfo,
+}
+
+/// Inserts the asset row with a placeholder file name and returns its id; the
+/// caller moves the file into place and then calls [`set_file`].
+pub async fn insert(db: &Db, asset: &NewAsset<'_>) -> Result<i64> {
+    Ok(on_pool!(db, pool => sqlx::query_scalar::<_, i64>(
+        "INSERT INTO assets (workspace_id, owner_id, original_name, file, bytes, duration_secs, \
+         width, height, has_audio, created_at) VALUES ($1, $2, $3, '', $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(asset.workspace_id)
+    .bind(asset.owner_id)
+    .bind(asset.original_name)
+    .bind(asset.bytes)
+    .bind(asset.info.duration)
+    .bind(asset.info.width as i32)
+    .bind(asset.info.height as i32)
+    .bind(asset.info.has_audio)
+    .bind(now())
+    .fetch_one(pool)
+    .await?))
+}
+
+/// Records where the asset's file lives, relative to the media directory.
+pub async fn set_file(db: &Db, id: i64, file: &str) -> Result<()> {
+    on_pool!(db, pool => {
+        sqlx::query("UPDATE assets SET file = $1 WHERE id = $2")
+            .bind(file)
+            .bind(id)
+            .execute(pool)
+            .await?;
+    });
+    Ok(())
+}
+
+/// Removes an asset row (after a failed upload).
+pub async fn delete(db: &Db, id: i64) -> Result<()> {
+    on_pool!(db, pool => {
+        sqlx::query("DELETE FROM assets WHERE id = $1").bind(id).execute(pool).await?;
+    });
+    Ok(())
+}
+
+/// Assets of a workspace, newest first.
+pub async fn list(db: &Db, workspace_id: i64) -> Result<Vec<Asset>> {
+    let rows = on_pool!(db, pool => sqlx::query_as::<_, AssetRow>(
+        "SELECT id, original_name, bytes, duration_secs, width, height, has_audio, created_at \
+         FROM assets WHERE workspace_id = $1 AND file <> '' ORDER BY id DESC",
+    )
+    .bind(workspace_id)
+    .fetch_all(pool)
+    .await?);
+    Ok(rows.into_iter().map(Asset::from).collect())
+}
+
+/// One asset of a workspace with its stored file name.
+pub async fn get(db: &Db, workspace_id: i64, id: i64) -> Result<(Asset, String)> {
+    #[derive(sqlx::FromRow)]
+    struct WithFile {
+        #[sqlx(flatten)]
+        asset: AssetRow,
+        file: String,
+    }
+    let row = on_pool!(db, pool => sqlx::query_as::<_, WithFile>(
+        "SELECT id, original_name, bytes, duration_secs, width, height, has_audio, created_at, file \
+         FROM assets WHERE workspace_id = $1 AND id = $2 AND file <> ''",
+    )
+    .bind(workspace_id)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?);
+    let row = row.ok_or(Error::NotFound("asset"))?;
+    Ok((row.asset.into(), row.file))
+}

@@ -1,0 +1,151 @@
+//! Background jobs as people see them: what was asked, where it is, what it made.
+
+use super::render::{Fit, Format, RenderOutput, RenderRecipe};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// What a job does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    /// A recipe of scenes cut from clips, rendered in each chosen format.
+    Render,
+    /// One whole source video rendered in each chosen format.
+    Variants,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 2] = [JobKind::Render, JobKind::Variants];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Render => "render",
+            JobKind::Variants => "variants",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == value)
+    }
+}
+
+/// Where a job is. `dead` means its last attempt failed with a transient error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+    Dead,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 6] = [
+        JobStatus::Queued,
+        JobStatus::Running,
+        JobStatus::Succeeded,
+        JobStatus::Failed,
+        JobStatus::Cancelled,
+        JobStatus::Dead,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Succeeded => "succeeded",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+            JobStatus::Dead => "dead",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    /// No more work will happen unless a person asks for it.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Succeeded | JobStatus::Failed | JobStatus::Cancelled | JobStatus::Dead
+        )
+    }
+}
+
+/// What was asked of the job.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum JobInput {
+    Render(RenderRecipe),
+    Variants {
+        asset_id: i64,
+        formats: Vec<Format>,
+        #[serde(default)]
+        fit: Fit,
+    },
+}
+
+impl JobInput {
+    pub fn kind(&self) -> JobKind {
+        match self {
+            JobInput::Render(_) => JobKind::Render,
+            JobInput::Variants { .. } => JobKind::Variants,
+        }
+    }
+
+    pub fn formats(&self) -> &[Format] {
+        match self {
+            JobInput::Render(recipe) => &recipe.formats,
+            JobInput::Variants { formats, .. } => formats,
+        }
+    }
+}
+
+/// A job row as the UI shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: i64,
+    pub kind: JobKind,
+    pub owner_id: i64,
+    pub owner_email: String,
+    pub workspace_id: i64,
+    pub input: JobInput,
+    pub status: JobStatus,
+    pub stage: String,
+    pub progress: i32,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub error: Option<String>,
+    pub outputs: Vec<RenderOutput>,
+    pub cancel_requested: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub started_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub finished_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// An uploaded source video.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Asset {
+    pub id: i64,
+    pub original_name: String,
+    pub bytes: i64,
+    pub duration_secs: f64,
+    pub width: i32,
+    pub height: i32,
+    pub has_audio: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// Where a job's output files are served from.
+pub fn output_url(job_id: i64, file: &str) -> String {
+    format!("/media/jobs/{job_id}/{file}")
+}

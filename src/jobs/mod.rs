@@ -1,0 +1,13 @@
+//! Background jobs: the `background_jobs` table people see ([`store`]), the queue
+//! engine behind it ([`queue`], apalis), the worker ([`worker`]) and what each kind
+//! does ([`render_job`]). [`service`] is what the web side calls.
+
+pub mod queue;
+pub mod render_job;
+pub mod service;
+pub mod store;
+pub mod worker;
+
+pub use queue::{JobQueue, QueueTiming};
+pub use store::{JobFilter, NewJob};
+pub use worker::{JobEnv, WorkerHandle, WorkerSettings};

@@ -1,0 +1,115 @@
+//! Queueing, cancelling, retrying and deleting jobs on behalf of a person: the one
+//! core call that server functions and REST handlers share.
+
+use super::queue::JobQueue;
+use super::render_job;
+use super::store::{self, NewJob};
+use crate::db::Db;
+use crate::domain::SessionUser;
+use crate::domain::job::{Job, JobInput};
+use crate::error::{Error, Result};
+use crate::media::MediaDirs;
+
+/// Everything needed to act on jobs.
+#[derive(Clone, Debug)]
+pub struct Jobs {
+    pub db: Db,
+    pub queue: JobQueue,
+    pub media: MediaDirs,
+    pub max_attempts: i32,
+}
+
+impl Jobs {
+    /// Checks `input` against the caller's clips, then records and queues the job.
+    /// Bad input is refused before anything is stored.
+    pub async fn enqueue(&self, user: &SessionUser, input: JobInput) -> Result<Job> {
+        let recipe = render_job::recipe_of(&self.db, user.workspace_id, &input)
+            .await
+            .map_err(|e| match e {
+                Error::NotFound(_) => Error::Invalid(crate::validation::FieldErrors::single(
+                    "asset_id",
+                    "no such clip in this workspace",
+                )),
+                other => other,
+            })?;
+        render_job::resolve(&self.db, &self.media, user.workspace_id, &recipe).await?;
+        let job = store::insert(
+            &self.db,
+            &NewJob {
+                owner_id: user.id,
+                workspace_id: user.workspace_id,
+                input,
+                max_attempts: self.max_attempts,
+            },
+        )
+        .await?;
+        if let Err(e) = self.queue.push(job.id, job.max_attempts).await {
+            tracing::error!(job_id = job.id, error = %e, "job recorded but not queued");
+            // The transition is guarded by status, so mark it via a running step.
+            if let Err(e2) = store::start_attempt(&self.db, job.id).await {
+                tracing::error!(job_id = job.id, error = %e2, "job row could not be updated");
+            }
+            if let Err(e2) = store::finish(
+                &self.db,
+                job.id,
+                crate::domain::job::JobStatus::Failed,
+                &[],
+                Some("could not be queued"),
+            )
+            .await
+            {
+                tracing::error!(job_id = job.id, error = %e2, "job row could not be updated");
+            }
+            return Err(e);
+        }
+        tracing::info!(
+            job_id = job.id,
+            kind = job.kind.as_str(),
+            user_id = user.id,
+            "job queued"
+        );
+        Ok(job)
+    }
+
+    /// A job the caller may see: their own, or any for an admin.
+    pub async fn visible(&self, user: &SessionUser, id: i64) -> Result<Job> {
+        let job = store::get(&self.db, id).await?;
+        if job.owner_id == user.id || user.role.is_admin() {
+            Ok(job)
+        } else {
+            Err(Error::NotFound("job"))
+        }
+    }
+
+    pub async fn cancel(&self, user: &SessionUser, id: i64) -> Result<Job> {
+        self.visible(user, id).await?;
+        let job = store::request_cancel(&self.db, id).await?;
+        tracing::info!(job_id = id, user_id = user.id, "job cancellation requested");
+        Ok(job)
+    }
+
+    /// Queues a failed, cancelled or dead job again with fresh attempts.
+    pub async fn retry(&self, user: &SessionUser, id: i64) -> Result<Job> {
+        self.visible(user, id).await?;
+        let job = store::reset_for_retry(&self.db, id).await?;
+        self.queue.push(job.id, job.max_attempts).await?;
+        tracing::info!(job_id = id, user_id = user.id, "job queued again");
+        Ok(job)
+    }
+
+    /// Deletes a finished job and its output files.
+    pub async fn delete(&self, user: &SessionUser, id: i64) -> Result<()> {
+        self.visible(user, id).await?;
+        store::delete(&self.db, id).await?;
+        let dir = self.media.job_dir(id);
+        match tokio::fs::remove_dir_all(&dir).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::error!(job_id = id, error = %e, dir = %dir.display(), "job files not removed")
+            }
+        }
+        tracing::info!(job_id = id, user_id = user.id, "job deleted");
+        Ok(())
+    }
+}

@@ -1,0 +1,285 @@
+//! The worker: an apalis worker whose handler runs one attempt of a job and keeps
+//! the `background_jobs` row up to date (stage, progress, attempts, outcome).
+//!
+//! Outcomes: success → succeeded; cancelled → cancelled; bad input → failed
+//! without retry (apalis `AbortError`); transient failure → queued again and
+//! retried by apalis with exponential backoff, `dead` after the last attempt. A
+//! worker killed mid-job stops heart-beating; apalis hands its task to the next
+//! worker, which finds the row still `running` and starts a new attempt.
+
+use super::queue::{JobQueue, JobTask};
+use super::render_job::{self, JobRunError};
+use super::store;
+use crate::db::Db;
+use crate::domain::job::JobStatus;
+use crate::media::MediaDirs;
+use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
+use apalis::layers::retry::{HasherRng, RetryPolicy};
+use apalis::prelude::*;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+/// What the handler needs.
+#[derive(Clone, Debug)]
+pub struct JobEnv {
+    pub db: Db,
+    pub media: MediaDirs,
+    pub job_timeout: Duration,
+}
+
+/// How a worker runs.
+#[derive(Clone, Debug)]
+pub struct WorkerSettings {
+    /// Unique per process: apalis tracks liveness per worker name.
+    pub name: String,
+    pub concurrency: usize,
+    pub max_attempts: i32,
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+    pub poll: Duration,
+}
+
+/// How often a running job checks whether someone cancelled it.
+const CANCEL_POLL: Duration = Duration::from_millis(200);
+/// How often progress is written to the row at most.
+const PROGRESS_WRITE: Duration = Duration::from_millis(500);
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct AttemptFailed(String);
+
+/// One attempt of job `task.job_id`.
+async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError> {
+    let id = task.job_id;
+    let job = match store::start_attempt(&env.db, id).await {
+        Ok(Some(job)) => job,
+        Ok(None) => {
+            tracing::info!(
+                job_id = id,
+                "job is no longer runnable (cancelled or finished); skipped"
+            );
+            return Ok(());
+        }
+        Err(e) => {
+            tracing::error!(job_id = id, error = %e, "job could not be started");
+            return Err(AttemptFailed(format!("job {id} could not be started: {e}")).into());
+        }
+    };
+    if job.attempts > job.max_attempts {
+        let message = format!("gave up after {} attempts", job.max_attempts);
+        record(
+            store::finish(&env.db, id, JobStatus::Dead, &[], Some(&message)).await,
+            id,
+        );
+        return Err(AbortError::new(AttemptFailed(message)).into());
+    }
+    tracing::info!(
+        job_id = id,
+        attempt = job.attempts,
+        kind = job.kind.as_str(),
+        "job started"
+    );
+
+    let cancel = CancellationToken::new();
+    let watcher = tokio::spawn(watch_cancel(env.db.clone(), id, cancel.clone()));
+    let (progress_tx, progress_rx) = watch::channel(("starting".to_owned(), 0));
+    let recorder = tokio::spawn(record_progress(env.db.clone(), id, progress_rx));
+
+    let run = render_job::run(&env.db, &env.media, &job, &cancel, &progress_tx);
+    let result = match tokio::time::timeout(env.job_timeout, run).await {
+        Ok(result) => result,
+        Err(_) => {
+            cancel.cancel();
+            Err(JobRunError::Render(crate::render::RenderError::Failed {
+                stage: "job",
+                message: format!("timed out after {} s", env.job_timeout.as_secs()),
+                transient: true,
+            }))
+        }
+    };
+    watcher.abort();
+    drop(progress_tx);
+    if let Err(e) = recorder.await {
+        tracing::warn!(job_id = id, error = %e, "progress recorder ended abnormally");
+    }
+
+    match result {
+        Ok(outputs) => {
+            record(
+                store::finish(&env.db, id, JobStatus::Succeeded, &outputs, None).await,
+                id,
+            );
+            tracing::info!(job_id = id, outputs = outputs.len(), "job succeeded");
+            Ok(())
+        }
+        Err(JobRunError::Render(crate::render::RenderError::Cancelled)) => {
+            record(
+                store::finish(&env.db, id, JobStatus::Cancelled, &[], Some("cancelled")).await,
+                id,
+            );
+            tracing::info!(job_id = id, "job cancelled");
+            Ok(())
+        }
+        Err(e) if !e.is_transient() => {
+            let message = e.to_string();
+            tracing::warn!(job_id = id, error = %message, "job failed; not retried");
+            record(
+                store::finish(&env.db, id, JobStatus::Failed, &[], Some(&message)).await,
+                id,
+            );
+            Err(AbortError::new(AttemptFailed(message)).into())
+        }
+        Err(e) => {
+            let message = e.to_string();
+            if job.attempts >= job.max_attempts {
+                tracing::error!(job_id = id, error = %message, attempts = job.attempts, "job dead");
+                let text = format!("{message} (after {} attempts)", job.attempts);
+                record(
+                    store::finish(&env.db, id, JobStatus::Dead, &[], Some(&text)).await,
+                    id,
+                );
+                Err(AbortError::new(AttemptFailed(text)).into())
+            } else {
+                tracing::warn!(job_id = id, error = %message, attempt = job.attempts, "job attempt failed; will retry");
+                record(
+                    store::requeue_after_failure(&env.db, id, &message).await,
+                    id,
+                );
+                Err(AttemptFailed(message).into())
+            }
+        }
+    }
+}
+
+/// Logs a failed bookkeeping write; the job's outcome stands regardless.
+fn record(result: crate::error::Result<()>, job_id: i64) {
+    if let Err(e) = result {
+        tracing::error!(job_id, error = %e, "job row could not be updated");
+    }
+}
+
+/// Fires `cancel` once the row says someone asked the job to stop.
+async fn watch_cancel(db: Db, id: i64, cancel: CancellationToken) {
+    let mut tick = tokio::time::interval(CANCEL_POLL);
+    loop {
+        tick.tick().await;
+        match store::cancel_requested(&db, id).await {
+            Ok(true) => {
+                cancel.cancel();
+                return;
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(job_id = id, error = %e, "cancel flag unreadable"),
+        }
+    }
+}
+
+/// Writes the latest progress at most every [`PROGRESS_WRITE`] until the sender
+/// is dropped.
+async fn record_progress(db: Db, id: i64, mut rx: watch::Receiver<(String, i32)>) {
+    let mut last_written: Option<(String, i32)> = None;
+    loop {
+        let open = rx.changed().await.is_ok();
+        let current = rx.borrow_and_update().clone();
+        if last_written.as_ref() != Some(&current) {
+            if let Err(e) = store::set_progress(&db, id, &current.0, current.1).await {
+                tracing::warn!(job_id = id, error = %e, "progress not recorded");
+            }
+            last_written = Some(current);
+        }
+        if !open {
+            return;
+        }
+        tokio::time::sleep(PROGRESS_WRITE).await;
+    }
+}
+
+macro_rules! build_worker {
+    ($settings:expr, $backend:expr, $env:expr, $backoff:expr) => {{
+        let retries = ($settings.max_attempts.max(1) - 1) as usize;
+        WorkerBuilder::new($settings.name.clone())
+            .backend($backend)
+            .data($env.clone())
+            .catch_panic()
+            .concurrency($settings.concurrency)
+            .retry(RetryPolicy::retries(retries).with_backoff($backoff.clone()))
+            .on_event(|ctx, event| {
+                if let Event::Error(e) = event {
+                    tracing::debug!(worker = ctx.name(), error = %e, "job attempt ended with an error");
+                }
+            })
+            .build(handle)
+    }};
+}
+
+/// A running worker; `stop` waits for in-flight attempts (up to a bound).
+pub struct WorkerHandle {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl WorkerHandle {
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take()
+            && tx.send(()).is_err()
+        {
+            tracing::warn!("worker already stopped");
+        }
+        if let Err(e) = (&mut self.task).await {
+            tracing::error!(error = %e, "worker task failed");
+        }
+    }
+}
+
+/// Starts a worker on `queue` in the background.
+pub fn spawn(
+    queue: JobQueue,
+    env: JobEnv,
+    settings: WorkerSettings,
+) -> Result<WorkerHandle, String> {
+    let env = Arc::new(env);
+    let backoff = ExponentialBackoffMaker::new(
+        settings.backoff_min,
+        settings.backoff_max,
+        0.1,
+        HasherRng::default(),
+    )
+    .map_err(|e| format!("invalid job backoff: {e}"))?
+    .make_backoff();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        if rx.await.is_err() {
+            tracing::info!("worker handle dropped; stopping worker");
+        }
+        Ok(())
+    };
+    let monitor = match queue {
+        JobQueue::Sqlite(storage) => {
+            let (s, env, settings) = (storage, env.clone(), settings.clone());
+            Monitor::new().register(move |_| {
+                build_worker!(settings, s.clone().poll_with_interval(settings.poll), env, backoff)
+            })
+        }
+        JobQueue::Postgres(storage) => {
+            let (s, env, settings) = (storage, env.clone(), settings.clone());
+            Monitor::new().register(move |_| build_worker!(settings, s.clone().with_pubsub(), env, backoff))
+        }
+    }
+    .shutdown_timeout(Duration::from_secs(10))
+    .should_restart(|ctx, error| {
+        tracing::error!(worker = ctx.name(), error = %error, restarts = ctx.restarts(), "worker failed; restarting");
+        ctx.restarts() < 100
+    });
+    let task = tokio::spawn(async move {
+        if let Err(e) = monitor.run_with_signal(shutdown).await {
+            tracing::error!(error = %e, "job worker stopped with an error");
+        }
+    });
+    tracing::info!(worker = %settings.name, concurrency = settings.concurrency, "job worker started");
+    Ok(WorkerHandle {
+        stop: Some(tx),
+        task,
+    })
+}
