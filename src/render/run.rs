@@ -75,6 +75,26 @@ fn failure(stage: &'static str, status: std::process::ExitStatus, stderr: &str) 
     }
 }
 
+/// Makes the kernel kill ffmpeg when the server dies, even by `kill -9`, so a
+/// crashed server leaves no encoder running; the next attempt starts clean.
+#[cfg(target_os = "linux")]
+fn die_with_parent(command: &mut Command) {
+    // SAFETY: the closure runs in the forked child before exec and only calls
+    // prctl, which is async-signal-safe; it allocates nothing and takes no locks.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_command: &mut Command) {}
+
 /// Runs ffmpeg with `args`, reporting output seconds to `on_time` from `-progress`
 /// lines on stdout, and killing it as soon as `cancel` fires.
 async fn run_ffmpeg(
@@ -83,14 +103,15 @@ async fn run_ffmpeg(
     cancel: &CancellationToken,
     mut on_time: impl FnMut(f64),
 ) -> Result<String, RenderError> {
-    let mut child = Command::new("ffmpeg")
+    let mut command = Command::new("ffmpeg");
+    command
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(RenderError::Spawn)?;
+        .kill_on_drop(true);
+    die_with_parent(&mut command);
+    let mut child = command.spawn().map_err(RenderError::Spawn)?;
     let mut stderr = child
         .stderr
         .take()
