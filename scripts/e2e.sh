@@ -18,6 +18,7 @@ cargo leptos build
 
 TITAN_ADDR="127.0.0.1:$port" \
 DATABASE_URL="sqlite:$work/data/titan.db" \
+TITAN_MEDIA_DIR="$work/data/media" \
 LEPTOS_SITE_ROOT=target/site \
 TITAN_SEED_DEMO=true \
   ./target/debug/titan-server >"$work/server.log" 2>&1 &
@@ -32,6 +33,7 @@ done
 status=0
 (cd end2end && TITAN_E2E_BASE_URL="http://127.0.0.1:$port" \
   TITAN_E2E_CREDENTIALS="$work/data/demo-credentials.txt" \
+  TITAN_E2E_WORK="$work" \
   npx playwright test) || status=$?
 if [ "$status" -ne 0 ]; then
   echo "---- server log ----" >&2

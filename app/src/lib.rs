@@ -23,7 +23,7 @@ mod ui;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 pub use error::{AppError, AppResult};
 
@@ -48,6 +48,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Pages render in order (`SsrMode::InOrder`): each Suspense's content is in the
+/// HTML itself, not streamed in by script, so every page and form works before
+/// the wasm loads, or without JavaScript at all.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -68,16 +71,16 @@ pub fn App() -> impl IntoView {
         } />
         <Router>
             <Routes fallback=pages::NotFound>
-                <Route path=path!("/login") view=auth::LoginPage />
-                <ParentRoute path=path!("") view=layout::AppShell>
-                    <Route path=path!("") view=pages::Overview />
-                    <Route path=path!("campaigns") view=campaigns::CampaignsPage />
-                    <Route path=path!("campaigns/:id") view=campaigns::CampaignEditPage />
-                    <Route path=path!("studio") view=pages::Studio />
-                    <Route path=path!("experiments") view=pages::Experiments />
-                    <Route path=path!("renders") view=renders::RendersPage />
-                    <Route path=path!("analytics") view=pages::Analytics />
-                    <Route path=path!("admin") view=admin::AdminPage />
+                <Route path=path!("/login") view=auth::LoginPage ssr=SsrMode::InOrder />
+                <ParentRoute path=path!("") view=layout::AppShell ssr=SsrMode::InOrder>
+                    <Route path=path!("") view=pages::Overview ssr=SsrMode::InOrder />
+                    <Route path=path!("campaigns") view=campaigns::CampaignsPage ssr=SsrMode::InOrder />
+                    <Route path=path!("campaigns/:id") view=campaigns::CampaignEditPage ssr=SsrMode::InOrder />
+                    <Route path=path!("studio") view=pages::Studio ssr=SsrMode::InOrder />
+                    <Route path=path!("experiments") view=pages::Experiments ssr=SsrMode::InOrder />
+                    <Route path=path!("renders") view=renders::RendersPage ssr=SsrMode::InOrder />
+                    <Route path=path!("analytics") view=pages::Analytics ssr=SsrMode::InOrder />
+                    <Route path=path!("admin") view=admin::AdminPage ssr=SsrMode::InOrder />
                 </ParentRoute>
             </Routes>
         </Router>
