@@ -82,6 +82,11 @@ test("a marketer does not see the admin area; an admin does", async ({ page }) =
   await expect(page.getByTestId("current-role")).toHaveText("admin");
   await page.getByRole("link", { name: "Admin" }).click();
   await expect(page.getByRole("cell", { name: /marketer@demo\.titan\.local/ })).toBeVisible();
+  // The jobs console filters by query parameters and lists every user's jobs.
+  await expect(page.getByRole("heading", { name: "Jobs" })).toBeVisible();
+  await page.getByLabel("Status").selectOption("dead");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/status=dead/);
 });
 
 test.describe("without JavaScript", () => {

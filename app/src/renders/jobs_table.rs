@@ -79,7 +79,7 @@ fn JobCard(job: Job, actions: JobActions, show_owner: bool) -> impl IntoView {
                 <span class="text-xs text-slate-500">{format!("attempt {}/{}", job.attempts, job.max_attempts)}</span>
                 <span class="ml-auto flex gap-2">
                     {cancellable.then(|| job_button!(id, "Cancel", actions.cancel))}
-                    {retryable.then(|| job_button!(id, "Retry", actions.retry))}
+                    {retryable.then(|| job_button!(id, if job.status == JobStatus::Dead { "Requeue" } else { "Retry" }, actions.retry))}
                     {actions
                         .delete
                         .filter(|_| deletable)

@@ -6,5 +6,6 @@ mod live;
 mod page;
 
 pub use api::*;
-pub use jobs_table::JobsTable;
+pub use jobs_table::{JobActions, JobsTable};
+pub use live::{merge as merge_live, subscribe as live_jobs};
 pub use page::RendersPage;

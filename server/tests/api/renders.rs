@@ -368,3 +368,72 @@ async fn cancel_stops_a_running_job_and_a_failed_job_can_be_retried() {
     );
     wait_for(&app, failing, "succeeded", Duration::from_secs(60)).await;
 }
+
+#[tokio::test]
+async fn admins_see_every_job_and_delete_finished_ones_with_their_files() {
+    let app = spawn_app().await;
+    app.login_ok(MARKETER_EMAIL).await;
+    let clip = upload_clip(&app, 2).await.to_string();
+    let response = queue(
+        &app,
+        &[
+            ("asset_id", &clip),
+            ("scenes", "0-1"),
+            ("formats[1]", "1:1"),
+        ],
+    )
+    .await;
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    wait_for(&app, id, "succeeded", Duration::from_secs(60)).await;
+    let job_dir = app.media_dir().join("jobs").join(id.to_string());
+    assert!(job_dir.join("1x1.mp4").exists());
+    assert_eq!(
+        app.call("jobs/delete", &[("id", &id.to_string())])
+            .await
+            .status(),
+        403,
+        "delete is for admins"
+    );
+
+    let admin = TestApp::second_client(&app, std::sync::Arc::new(reqwest::cookie::Jar::default()));
+    admin.login_ok(ADMIN_EMAIL).await;
+    let all: Vec<Value> = admin
+        .call("jobs/list", &[("all", "true")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["owner_email"], MARKETER_EMAIL);
+    let filtered: Vec<Value> = admin
+        .call("jobs/list", &[("all", "true"), ("status", "dead")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(filtered.is_empty());
+    assert_eq!(
+        admin
+            .call("jobs/list", &[("all", "true"), ("status", "stuck")])
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        admin
+            .call("jobs/delete", &[("id", &id.to_string())])
+            .await
+            .status(),
+        200
+    );
+    assert!(!job_dir.exists(), "outputs deleted with the job");
+    let after: Vec<Value> = admin
+        .call("jobs/list", &[("all", "true")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(after.is_empty());
+}
