@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export LEPTOS_OUTPUT_NAME := titan
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run watch test setup build release fmt
+.PHONY: run watch test setup build release fmt bench-render
 
 run: setup
 	cargo leptos serve
@@ -31,3 +31,7 @@ setup:
 
 fmt:
 	cargo fmt --all
+
+# Titan's render pipeline vs the bare ffmpeg commands, median of 5 each.
+bench-render: setup
+	cargo run --quiet -p titan-server --example bench_render

@@ -97,6 +97,10 @@ pub struct Config {
     #[arg(long, env = "TITAN_QUEUE_HEARTBEAT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub queue_heartbeat_secs: u64,
 
+    /// How often an idle worker looks for new jobs (SQLite; PostgreSQL is notified).
+    #[arg(long, env = "TITAN_QUEUE_POLL_MS", default_value_t = 200, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub queue_poll_ms: u64,
+
     /// Log format: `text` for people, `json` for log shippers.
     #[arg(long, env = "TITAN_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
@@ -139,7 +143,7 @@ impl Config {
             backoff_min: std::time::Duration::from_millis(self.job_backoff_ms),
             backoff_max: std::time::Duration::from_secs(60)
                 .max(std::time::Duration::from_millis(self.job_backoff_ms)),
-            poll: std::time::Duration::from_millis(300),
+            poll: std::time::Duration::from_millis(self.queue_poll_ms),
         }
     }
 

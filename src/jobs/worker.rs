@@ -99,11 +99,11 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
             }))
         }
     };
+    // The outcome below supersedes any progress still waiting to be written, and
+    // progress writes only touch running rows, so both helpers can stop at once.
     watcher.abort();
+    recorder.abort();
     drop(progress_tx);
-    if let Err(e) = recorder.await {
-        tracing::warn!(job_id = id, error = %e, "progress recorder ended abnormally");
-    }
 
     match result {
         Ok(outputs) => {
