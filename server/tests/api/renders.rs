@@ -437,3 +437,118 @@ async fn admins_see_every_job_and_delete_finished_ones_with_their_files() {
         .unwrap();
     assert!(after.is_empty());
 }
+
+#[tokio::test]
+async fn variants_render_a_whole_clip_in_each_format() {
+    let app = spawn_app().await;
+    app.login_ok(MARKETER_EMAIL).await;
+    let clip = upload_clip(&app, 3).await.to_string();
+    let response = app
+        .call(
+            "renders/variants",
+            &[
+                ("asset_id", &clip),
+                ("formats[0]", "4:5"),
+                ("formats[1]", "16:9"),
+                ("fit", "pad"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let job: Value = response.json().await.unwrap();
+    assert_eq!(job["kind"], "variants");
+    let id = job["id"].as_i64().unwrap();
+    let done = wait_for(&app, id, "succeeded", Duration::from_secs(60)).await;
+    for (output, (w, h)) in done["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip([(1080, 1350), (1920, 1080)])
+    {
+        let path = app
+            .media_dir()
+            .join("jobs")
+            .join(id.to_string())
+            .join(output["video"].as_str().unwrap());
+        let info = titan::render::probe(&path).await.unwrap();
+        assert_eq!((info.width, info.height), (w, h));
+        assert!((info.duration - 3.0).abs() <= 0.1, "{info:?}");
+    }
+    let none = app.call("renders/variants", &[("asset_id", &clip)]).await;
+    assert_eq!(none.status(), 422, "no format chosen");
+}
+
+#[tokio::test]
+async fn uploads_over_the_limit_are_refused_and_nothing_kept() {
+    let app = spawn_app_with(&["--upload-limit-bytes", "4096"]).await;
+    app.login_ok(MARKETER_EMAIL).await;
+    let clip = generate_clip(app.dir(), 3);
+    let response = upload(&app, "big.mp4", std::fs::read(clip).unwrap()).await;
+    assert_eq!(response.status(), 413);
+    assert_eq!(count(&app, "assets").await, 0);
+    assert!(files_in(&app.media_dir().join("tmp")).is_empty());
+}
+
+/// Kills (SIGKILL) the ffmpeg encoding job `id`, found by its output directory.
+fn kill_ffmpeg_of(app: &TestApp, id: i64) -> bool {
+    let pattern = app
+        .media_dir()
+        .join("jobs")
+        .join(id.to_string())
+        .display()
+        .to_string();
+    Command::new("pkill")
+        .args(["-9", "-f", &pattern])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+async fn kill_during_attempt(app: &TestApp, id: i64, attempt: i64) {
+    let started = Instant::now();
+    loop {
+        let job = job(app, id).await;
+        if job["status"] == "running"
+            && job["attempts"] == attempt
+            && job["stage"].as_str().unwrap_or("").starts_with("rendering")
+            && kill_ffmpeg_of(app, id)
+        {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "attempt {attempt} never rendered: {job}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_killed_ffmpeg_is_retried_and_the_job_is_dead_after_its_last_attempt() {
+    let app = spawn_app_with(&["--job-max-attempts", "2"]).await;
+    app.login_ok(MARKETER_EMAIL).await;
+    let clip = upload_clip(&app, 20).await.to_string();
+    let form = [
+        ("asset_id", clip.as_str()),
+        ("scenes", "0-20"),
+        ("formats[3]", "16:9"),
+    ];
+
+    // Killed once: retried, and the second attempt succeeds.
+    let id = queue(&app, &form).await.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    kill_during_attempt(&app, id, 1).await;
+    let done = wait_for(&app, id, "succeeded", Duration::from_secs(90)).await;
+    assert_eq!(done["attempts"], 2, "{done}");
+
+    // Killed on every attempt: dead after the last one, with the reason.
+    let id = queue(&app, &form).await.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    kill_during_attempt(&app, id, 1).await;
+    kill_during_attempt(&app, id, 2).await;
+    let dead = wait_for(&app, id, "dead", Duration::from_secs(60)).await;
+    assert_eq!(dead["attempts"], 2);
+    assert!(dead["error"].as_str().unwrap().contains("killed"), "{dead}");
+}
