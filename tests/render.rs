@@ -12,38 +12,7 @@ use tokio_util::sync::CancellationToken;
 /// A `seconds`-long 1280×720 test pattern with a quiet 440 Hz tone (about −30 LUFS).
 fn generate_clip(dir: &Path, name: &str, seconds: u32) -> PathBuf {
     let path = dir.join(name);
-    let status = Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-        ])
-        .arg(format!("testsrc=size=1280x720:rate=30:duration={seconds}"))
-        .args(["-f", "lavfi", "-i"])
-        .arg(format!(
-            "sine=frequency=440:sample_rate=48000:duration={seconds}"
-        ))
-        .args([
-            "-af",
-            "volume=-18dB",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-        ])
-        .arg(&path)
-        .status()
-        .expect("run ffmpeg");
-    assert!(status.success(), "test clip generation failed");
+    titan::render::test_media::generate_clip(&path, seconds, 1280, 720, -18.0).expect("test clip");
     path
 }
 

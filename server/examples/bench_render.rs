@@ -38,37 +38,6 @@ fn ffmpeg(args: &[String]) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn generate_clip(path: &Path) {
-    let args: Vec<String> = [
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=1280x720:rate=30:duration=12",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=440:duration=12",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-shortest",
-    ]
-    .map(String::from)
-    .into_iter()
-    .chain([path.display().to_string()])
-    .collect();
-    ffmpeg(&args);
-}
-
 /// The bare commands: measure, then encode and thumbnail each format.
 fn bare_run(clip: &Path, work: &Path) -> f64 {
     let info = tokio::runtime::Runtime::new()
@@ -244,7 +213,7 @@ async fn titan_runs(dir: &Path, clip: &Path) -> Vec<f64> {
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let clip = dir.path().join("clip.mp4");
-    generate_clip(&clip);
+    titan::render::test_media::generate_clip(&clip, 12, 1280, 720, 0.0).expect("test clip");
     println!(
         "recipe: 2 scenes (10 s) from a 1280x720 clip -> 9:16 and 1:1, captions, hook text, -16 LUFS, thumbnails"
     );

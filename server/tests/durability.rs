@@ -147,32 +147,7 @@ async fn a_kill_9_during_renders_loses_no_job_and_leaves_no_partial_file() {
     assert_eq!(login.status(), 200);
 
     let clip = dir.path().join("clip.mp4");
-    let status = Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=640x360:rate=30:duration=6",
-        ])
-        .args([
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=330:duration=6",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-        ])
-        .args(["-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"])
-        .arg(&clip)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    titan::render::test_media::generate_clip(&clip, 6, 640, 360, 0.0).expect("test clip");
     let form = Form::new().part(
         "file",
         Part::bytes(std::fs::read(&clip).unwrap()).file_name("clip.mp4"),

@@ -9,6 +9,7 @@ pub mod graph;
 pub mod probe;
 pub mod progress;
 pub mod run;
+pub mod test_media;
 
 pub use probe::{MediaInfo, probe};
 pub use run::{RenderError, RenderInput, RenderOutput, render_format};

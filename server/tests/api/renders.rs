@@ -8,34 +8,7 @@ use std::time::{Duration, Instant};
 /// A test pattern with a tone, made by ffmpeg itself.
 pub fn generate_clip(dir: &Path, seconds: u32) -> PathBuf {
     let path = dir.join(format!("clip-{seconds}s.mp4"));
-    let status = Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-        ])
-        .arg(format!("testsrc=size=640x360:rate=30:duration={seconds}"))
-        .args(["-f", "lavfi", "-i"])
-        .arg(format!("sine=frequency=440:duration={seconds}"))
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-        ])
-        .arg(&path)
-        .status()
-        .expect("run ffmpeg");
-    assert!(status.success());
+    titan::render::test_media::generate_clip(&path, seconds, 640, 360, 0.0).expect("test clip");
     path
 }
 
