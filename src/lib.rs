@@ -26,6 +26,8 @@ pub mod jobs;
 #[cfg(feature = "server")]
 pub mod media;
 #[cfg(feature = "server")]
+pub mod ml;
+#[cfg(feature = "server")]
 pub mod render;
 
 #[cfg(feature = "server")]

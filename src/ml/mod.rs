@@ -1,0 +1,20 @@
+//! Machine learning on linfa: training, evaluation and the numbers a model is
+//! stored as. Models are plain data (weights, scalers, feature names), so serving
+//! one needs no ML library at all.
+
+pub mod csv_import;
+pub mod logistic;
+pub mod metrics;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MlError {
+    #[error("training data has the wrong shape: {0}")]
+    Shape(String),
+    #[error("training data has only one class: a classifier needs positives and negatives")]
+    OneClass,
+    #[error("training failed: {0}")]
+    Training(String),
+}
+
+#[cfg(test)]
+mod tests;
