@@ -5,6 +5,7 @@
 pub mod csv_import;
 pub mod logistic;
 pub mod metrics;
+pub mod registry;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MlError {

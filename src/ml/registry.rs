@@ -1,0 +1,313 @@
+//! The model registry: every trained model with its kind, version, feature set,
+//! training rows, held-out metrics and status. A new model becomes champion only
+//! if it beats the champion on the same held-out data (or an admin promotes it);
+//! rollback brings back the previous champion. Every change is one transaction.
+
+use crate::db::{Db, now};
+use crate::error::{Error, Result};
+use crate::{in_transaction, on_pool};
+use serde::{Deserialize, Serialize};
+
+/// What a model predicts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    Hook,
+    Ctr,
+    Roas,
+}
+
+impl ModelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelKind::Hook => "hook",
+            ModelKind::Ctr => "ctr",
+            ModelKind::Roas => "roas",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [ModelKind::Hook, ModelKind::Ctr, ModelKind::Roas]
+            .into_iter()
+            .find(|k| k.as_str() == value)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelStatus {
+    Champion,
+    Challenger,
+    Retired,
+}
+
+impl ModelStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelStatus::Champion => "champion",
+            ModelStatus::Challenger => "challenger",
+            ModelStatus::Retired => "retired",
+        }
+    }
+
+    fn parse(value: &str) -> Option<Self> {
+        [
+            ModelStatus::Champion,
+            ModelStatus::Challenger,
+            ModelStatus::Retired,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == value)
+    }
+}
+
+/// Held-out evaluation. Classifiers fill AUC and log loss, regressors MAE/RMSE.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub auc: Option<f64>,
+    pub log_loss: Option<f64>,
+    pub mae: Option<f64>,
+    pub rmse: Option<f64>,
+    #[serde(default)]
+    pub calibration: Vec<super::metrics::CalibrationBin>,
+    pub test_rows: u64,
+}
+
+impl Metrics {
+    /// True when `self` is better than `other` (higher AUC, then lower log loss;
+    /// lower MAE for regressors).
+    pub fn beats(&self, other: &Metrics) -> bool {
+        match (self.auc, other.auc, self.mae, other.mae) {
+            (Some(a), Some(b), _, _) if (a - b).abs() > 1e-9 => a > b,
+            (Some(_), Some(_), _, _) => {
+                self.log_loss.unwrap_or(f64::MAX) < other.log_loss.unwrap_or(f64::MAX)
+            }
+            (_, _, Some(a), Some(b)) => a < b,
+            _ => false,
+        }
+    }
+}
+
+/// A stored model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelRecord {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub kind: ModelKind,
+    pub version: i32,
+    pub feature_set: String,
+    pub training_rows: i64,
+    pub metrics: Metrics,
+    pub params: serde_json::Value,
+    pub status: ModelStatus,
+    pub created_by: Option<i64>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+}
+
+impl ModelRecord {
+    /// `ctr-v3`: what predictions carry as their model version.
+    pub fn version_label(&self) -> String {
+        format!("{}-v{}", self.kind.as_str(), self.version)
+    }
+}
+
+/// A trained model to register, with the champion's score on the challenger's
+/// held-out rows (`None` when there is no comparable champion).
+#[derive(Clone, Debug)]
+pub struct NewModel {
+    pub workspace_id: i64,
+    pub kind: ModelKind,
+    pub feature_set: String,
+    pub training_rows: i64,
+    pub metrics: Metrics,
+    pub params: serde_json::Value,
+    pub created_by: Option<i64>,
+    pub champion_on_same_holdout: Option<Metrics>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ModelRow {
+    id: i64,
+    workspace_id: i64,
+    kind: String,
+    version: i32,
+    feature_set: String,
+    training_rows: i64,
+    metrics: String,
+    params: String,
+    status: String,
+    created_by: Option<i64>,
+    created_at: time::OffsetDateTime,
+}
+
+const SELECT: &str = "SELECT id, workspace_id, kind, version, feature_set, training_rows, metrics, params, \
+                      status, created_by, created_at FROM models ";
+
+impl ModelRow {
+    fn into_record(self) -> Result<ModelRecord> {
+        let id = self.id;
+        let bad = |what: &str| Error::Internal(format!("model {id} has an invalid {what}"));
+        Ok(ModelRecord {
+            id,
+            workspace_id: self.workspace_id,
+            kind: ModelKind::parse(&self.kind).ok_or_else(|| bad("kind"))?,
+            version: self.version,
+            feature_set: self.feature_set,
+            training_rows: self.training_rows,
+            metrics: serde_json::from_str(&self.metrics).map_err(|_| bad("metrics"))?,
+            params: serde_json::from_str(&self.params).map_err(|_| bad("params"))?,
+            status: ModelStatus::parse(&self.status).ok_or_else(|| bad("status"))?,
+            created_by: self.created_by,
+            created_at: self.created_at,
+        })
+    }
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Internal(format!("cannot encode model: {e}")))
+}
+
+/// Stores a model; it becomes champion when there is none, or when it beats the
+/// champion on the same held-out data. Returns the stored record.
+pub async fn register(db: &Db, model: &NewModel) -> Result<ModelRecord> {
+    let metrics = json(&model.metrics)?;
+    let params = json(&model.params)?;
+    let at = now();
+    let id: i64 = in_transaction!(db, tx => {
+        let version: i32 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE workspace_id = $1 AND kind = $2",
+        )
+        .bind(model.workspace_id)
+        .bind(model.kind.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+        let has_champion: bool = sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM models WHERE workspace_id = $1 AND kind = $2 AND status = 'champion'",
+        )
+        .bind(model.workspace_id)
+        .bind(model.kind.as_str())
+        .fetch_one(&mut *tx)
+        .await? > 0;
+        let wins = match &model.champion_on_same_holdout {
+            _ if !has_champion => true,
+            Some(champion) => model.metrics.beats(champion),
+            None => false,
+        };
+        if wins {
+            sqlx::query("UPDATE models SET status = 'retired' WHERE workspace_id = $1 AND kind = $2 AND status = 'champion'")
+                .bind(model.workspace_id)
+                .bind(model.kind.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let status = if wins { ModelStatus::Champion } else { ModelStatus::Challenger };
+        sqlx::query_scalar(
+            "INSERT INTO models (workspace_id, kind, version, feature_set, training_rows, metrics, params, \
+             status, created_by, created_at, promoted_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $8 = 'champion' THEN $10 END) RETURNING id",
+        )
+        .bind(model.workspace_id)
+        .bind(model.kind.as_str())
+        .bind(version)
+        .bind(&model.feature_set)
+        .bind(model.training_rows)
+        .bind(&metrics)
+        .bind(&params)
+        .bind(status.as_str())
+        .bind(model.created_by)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await?
+    });
+    let record = get(db, model.workspace_id, id).await?;
+    tracing::info!(model = %record.version_label(), status = record.status.as_str(), workspace_id = model.workspace_id, "model registered");
+    Ok(record)
+}
+
+pub async fn get(db: &Db, workspace_id: i64, id: i64) -> Result<ModelRecord> {
+    let sql = format!("{SELECT} WHERE workspace_id = $1 AND id = $2");
+    let row = on_pool!(db, pool => sqlx::query_as::<_, ModelRow>(sqlx::AssertSqlSafe(sql))
+        .bind(workspace_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?);
+    row.ok_or(Error::NotFound("model"))?.into_record()
+}
+
+/// The champion of `kind`, if one was trained.
+pub async fn champion(db: &Db, workspace_id: i64, kind: ModelKind) -> Result<Option<ModelRecord>> {
+    let sql = format!("{SELECT} WHERE workspace_id = $1 AND kind = $2 AND status = 'champion'");
+    let row = on_pool!(db, pool => sqlx::query_as::<_, ModelRow>(sqlx::AssertSqlSafe(sql))
+        .bind(workspace_id)
+        .bind(kind.as_str())
+        .fetch_optional(pool)
+        .await?);
+    row.map(ModelRow::into_record).transpose()
+}
+
+/// Every model of the workspace, newest first.
+pub async fn list(db: &Db, workspace_id: i64) -> Result<Vec<ModelRecord>> {
+    let sql = format!("{SELECT} WHERE workspace_id = $1 ORDER BY kind, version DESC");
+    let rows = on_pool!(db, pool => sqlx::query_as::<_, ModelRow>(sqlx::AssertSqlSafe(sql))
+        .bind(workspace_id)
+        .fetch_all(pool)
+        .await?);
+    rows.into_iter().map(ModelRow::into_record).collect()
+}
+
+/// Makes model `id` the champion of its kind (an admin's decision).
+pub async fn promote(db: &Db, workspace_id: i64, id: i64) -> Result<ModelRecord> {
+    let model = get(db, workspace_id, id).await?;
+    if model.status == ModelStatus::Champion {
+        return Ok(model);
+    }
+    let at = now();
+    in_transaction!(db, tx => {
+        sqlx::query("UPDATE models SET status = 'retired' WHERE workspace_id = $1 AND kind = $2 AND status = 'champion'")
+            .bind(workspace_id)
+            .bind(model.kind.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE models SET status = 'champion', promoted_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    });
+    tracing::info!(model = %model.version_label(), workspace_id, "model promoted");
+    get(db, workspace_id, id).await
+}
+
+/// Retires the champion of `kind` and brings back the one promoted before it.
+pub async fn rollback(db: &Db, workspace_id: i64, kind: ModelKind) -> Result<ModelRecord> {
+    let current = champion(db, workspace_id, kind)
+        .await?
+        .ok_or(Error::NotFound("champion"))?;
+    let previous: Option<i64> = on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT id FROM models WHERE workspace_id = $1 AND kind = $2 AND status = 'retired' \
+         AND promoted_at IS NOT NULL AND id <> $3 ORDER BY promoted_at DESC, id DESC LIMIT 1",
+    )
+    .bind(workspace_id)
+    .bind(kind.as_str())
+    .bind(current.id)
+    .fetch_optional(pool)
+    .await?);
+    let previous = previous
+        .ok_or_else(|| Error::Conflict("there is no earlier champion to roll back to".into()))?;
+    let at = now();
+    in_transaction!(db, tx => {
+        sqlx::query("UPDATE models SET status = 'retired' WHERE id = $1")
+            .bind(current.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE models SET status = 'champion', promoted_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(previous)
+            .execute(&mut *tx)
+            .await?;
+    });
+    let restored = get(db, workspace_id, previous).await?;
+    tracing::info!(from = %current.version_label(), to = %restored.version_label(), workspace_id, "model rolled back");
+    Ok(restored)
+}

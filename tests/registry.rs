@@ -1,0 +1,137 @@
+//! The model registry on a real database (SQLite file, or PostgreSQL when
+//! TITAN_TEST_POSTGRES_URL is set): models survive a restart, a worse challenger
+//! stays a challenger, a better one takes over, rollback restores the previous
+//! champion.
+
+use std::time::Duration;
+use titan::db::{Db, DbOptions};
+use titan::ml::registry::{self, Metrics, ModelKind, ModelStatus, NewModel};
+
+async fn open(url: &str) -> Db {
+    let db = Db::connect(&DbOptions {
+        url: url.to_owned(),
+        max_connections: 4,
+        acquire_timeout: Duration::from_secs(5),
+    })
+    .await
+    .expect("connect");
+    db.migrate().await.expect("migrate");
+    db
+}
+
+async fn database_url(dir: &std::path::Path) -> String {
+    match std::env::var("TITAN_TEST_POSTGRES_URL") {
+        Ok(admin) => {
+            use sqlx::Connection;
+            let name = format!("titan_registry_{}", std::process::id());
+            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
+        }
+        Err(_) => format!("sqlite:{}", dir.join("registry.db").display()),
+    }
+}
+
+fn model(workspace_id: i64, auc: f64, champion_auc: Option<f64>) -> NewModel {
+    let metrics = |auc: f64| Metrics {
+        auc: Some(auc),
+        log_loss: Some(0.3),
+        test_rows: 1000,
+        ..Default::default()
+    };
+    NewModel {
+        workspace_id,
+        kind: ModelKind::Ctr,
+        feature_set: "ctr-csv-test".into(),
+        training_rows: 10_000,
+        metrics: metrics(auc),
+        params: serde_json::json!({ "weights": [auc] }),
+        created_by: None,
+        champion_on_same_holdout: champion_auc.map(metrics),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn champions_challengers_restart_and_rollback() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(dir.path()).await;
+    let db = open(&url).await;
+    let ws = titan::accounts::create_workspace(&db, "Models", false)
+        .await
+        .unwrap();
+
+    let first = registry::register(&db, &model(ws, 0.70, None))
+        .await
+        .unwrap();
+    assert_eq!(
+        first.status,
+        ModelStatus::Champion,
+        "the first model becomes champion"
+    );
+    assert_eq!(first.version_label(), "ctr-v1");
+
+    // Restart: close the pool and open the database again.
+    db.close().await;
+    let db = open(&url).await;
+    let champion = registry::champion(&db, ws, ModelKind::Ctr)
+        .await
+        .unwrap()
+        .expect("champion kept");
+    assert_eq!(champion.id, first.id);
+    assert_eq!(champion.params, serde_json::json!({ "weights": [0.70] }));
+
+    // Worse on the same held-out data: stays a challenger.
+    let worse = registry::register(&db, &model(ws, 0.65, Some(0.70)))
+        .await
+        .unwrap();
+    assert_eq!(worse.status, ModelStatus::Challenger);
+    assert_eq!(
+        registry::champion(&db, ws, ModelKind::Ctr)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        first.id
+    );
+
+    // Better: takes over, the old champion retires.
+    let better = registry::register(&db, &model(ws, 0.74, Some(0.70)))
+        .await
+        .unwrap();
+    assert_eq!(better.status, ModelStatus::Champion);
+    assert_eq!(
+        registry::get(&db, ws, first.id).await.unwrap().status,
+        ModelStatus::Retired
+    );
+
+    // Rollback brings back the previous champion.
+    let restored = registry::rollback(&db, ws, ModelKind::Ctr).await.unwrap();
+    assert_eq!(restored.id, first.id);
+    assert_eq!(restored.status, ModelStatus::Champion);
+    assert_eq!(
+        registry::get(&db, ws, better.id).await.unwrap().status,
+        ModelStatus::Retired
+    );
+
+    // An admin may promote the challenger anyway.
+    let promoted = registry::promote(&db, ws, worse.id).await.unwrap();
+    assert_eq!(promoted.status, ModelStatus::Champion);
+    let statuses: Vec<(i32, ModelStatus)> = registry::list(&db, ws)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.version, m.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            (3, ModelStatus::Retired),
+            (2, ModelStatus::Champion),
+            (1, ModelStatus::Retired)
+        ]
+    );
+    db.close().await;
+}
