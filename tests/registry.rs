@@ -135,3 +135,71 @@ async fn champions_challengers_restart_and_rollback() {
     );
     db.close().await;
 }
+
+/// A CSV export whose clicks follow cpm and placement (or, `noise`, nothing at all).
+fn export(rows: usize, seed: u64, noise: bool) -> String {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut csv = String::from("click,cpm,placement\n");
+    for _ in 0..rows {
+        let cpm: f64 = rng.gen_range(1.0..20.0);
+        let placement = ["feed", "stories", "reels"][rng.gen_range(0..3)];
+        let z = -3.0 + 0.15 * cpm + if placement == "reels" { 1.0 } else { 0.0 };
+        let p = if noise { 0.2 } else { 1.0 / (1.0 + (-z).exp()) };
+        let click = u8::from(rng.r#gen::<f64>() < p);
+        csv.push_str(&format!("{click},{cpm:.2},{placement}\n"));
+    }
+    csv
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctr_models_train_from_csv_and_only_a_better_one_takes_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(&database_url(dir.path()).await).await;
+    let ws = titan::accounts::create_workspace(&db, "CSV", false)
+        .await
+        .unwrap();
+
+    let first =
+        titan::ml::train::train_ctr_from_csv(&db, ws, None, export(4000, 1, false).as_bytes(), 42)
+            .await
+            .unwrap();
+    assert_eq!(first.status, ModelStatus::Champion);
+    assert!(first.metrics.auc.unwrap() > 0.7, "{:?}", first.metrics);
+    assert!(!first.metrics.calibration.is_empty());
+
+    // Labels that carry no signal give a worse model on the same held-out rows.
+    let noise =
+        titan::ml::train::train_ctr_from_csv(&db, ws, None, export(4000, 2, true).as_bytes(), 42)
+            .await
+            .unwrap();
+    assert_eq!(noise.status, ModelStatus::Challenger, "{:?}", noise.metrics);
+    assert_eq!(noise.feature_set, first.feature_set);
+
+    let malformed =
+        titan::ml::train::train_ctr_from_csv(&db, ws, None, b"click,cpm\n1,2\n0,abc\n", 42)
+            .await
+            .unwrap_err();
+    assert!(
+        malformed.to_string().contains("line 3, column cpm"),
+        "{malformed}"
+    );
+    let no_label = titan::ml::train::train_ctr_from_csv(&db, ws, None, b"cpm\n1\n", 42)
+        .await
+        .unwrap_err();
+    assert!(
+        no_label.to_string().contains("line 1")
+            && no_label.to_string().contains("missing label column"),
+        "{no_label}"
+    );
+    let empty = titan::ml::train::train_ctr_from_csv(&db, ws, None, b"", 42)
+        .await
+        .unwrap_err();
+    assert!(empty.to_string().contains("empty"), "{empty}");
+    assert_eq!(
+        registry::list(&db, ws).await.unwrap().len(),
+        2,
+        "refused files register nothing"
+    );
+    db.close().await;
+}

@@ -6,6 +6,7 @@ pub mod csv_import;
 pub mod logistic;
 pub mod metrics;
 pub mod registry;
+pub mod train;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MlError {
