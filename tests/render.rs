@@ -271,3 +271,40 @@ async fn a_text_file_is_not_a_video() {
         "{err:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn analysis_finds_known_cuts_and_a_loud_first_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cuts.mp4");
+    // Four flat colours: cuts at 1 s, 2 s and 3.5 s; the tone is 20 dB louder in
+    // the first second.
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(["-f", "lavfi", "-i", "color=c=red:s=320x568:r=30:d=1"])
+        .args(["-f", "lavfi", "-i", "color=c=blue:s=320x568:r=30:d=1"])
+        .args(["-f", "lavfi", "-i", "color=c=green:s=320x568:r=30:d=1.5"])
+        .args(["-f", "lavfi", "-i", "color=c=yellow:s=320x568:r=30:d=1.5"])
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=5"])
+        .args(["-filter_complex", "[0:v][1:v][2:v][3:v]concat=n=4:v=1:a=0[v];[4:a]volume='if(lt(t,1),1.0,0.1)':eval=frame[a]"])
+        .args(["-map", "[v]", "-map", "[a]", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"])
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let cues = [titan::domain::render::CaptionCue {
+        start: 0.2,
+        end: 1.2,
+        text: "Wait for it".into(),
+    }];
+    let f = titan::render::analyze::analyze(&path, &cues, "Want 3 free workouts?", "Book today")
+        .await
+        .unwrap();
+    assert_eq!(f.cuts_first_3s, 2, "{f:?}");
+    assert!((f.cuts_per_second - 3.0 / 5.0).abs() < 0.05, "{f:?}");
+    assert!(f.first_second_loudness_delta_db > 15.0, "{f:?}");
+    assert!(f.text_in_first_second);
+    assert!((f.aspect_ratio - 320.0 / 568.0).abs() < 1e-6);
+    assert!((f.duration_secs - 5.0).abs() < 0.1);
+    assert!(f.hook.is_question && f.hook.has_number);
+    assert_eq!(f.cta.urgency_words, 1);
+}

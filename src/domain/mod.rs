@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod campaign;
+pub mod features;
 pub mod job;
 pub mod money;
 pub mod render;

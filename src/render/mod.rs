@@ -5,6 +5,7 @@
 //! executes a whole render: loudness measurement, encode to a temporary name,
 //! atomic rename, thumbnail, with progress reports and prompt cancellation.
 
+pub mod analyze;
 pub mod graph;
 pub mod probe;
 pub mod progress;
