@@ -103,12 +103,43 @@ pub async fn list_users() -> AppResult<Vec<UserSummary>> {
     Ok(titan::accounts::users::list_users(&state()?.db).await?)
 }
 
+/// Admins get the jobs console and the accounts; anyone else one clear refusal
+/// (and a 403 status on the server-rendered page).
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    let users = Resource::new(|| (), |_| list_users());
+    let me = Resource::new(|| (), |_| crate::auth::current_user());
     view! {
         <Title text="Admin" />
         <h1 class="mb-6 text-2xl font-semibold">"Admin"</h1>
+        <Suspense fallback=Loading>
+            <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
+                {move || Suspend::new(async move {
+                    me.await.map(|user| {
+                        if user.role.is_admin() {
+                            view! { <AdminSections /> }.into_any()
+                        } else {
+                            #[cfg(feature = "ssr")]
+                            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                                response.set_status(http::StatusCode::FORBIDDEN);
+                            }
+                            view! {
+                                <div role="alert" class="rounded border border-red-200 bg-red-50 p-4 text-red-800">
+                                    {crate::AppError::Forbidden.to_string()}
+                                </div>
+                            }
+                            .into_any()
+                        }
+                    })
+                })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+#[component]
+fn AdminSections() -> impl IntoView {
+    let users = Resource::new(|| (), |_| list_users());
+    view! {
         <JobsConsole />
         <section class="rounded-xl bg-white p-6 shadow-sm">
             <h2 class="mb-4 text-lg font-semibold">"Accounts"</h2>

@@ -1,6 +1,7 @@
 //! titan-server: configuration, storage start-up, the HTTP application and the
 //! operator commands. `main.rs` only parses the command line and calls in here, so
 //! the integration tests start exactly what production starts.
+#![recursion_limit = "256"]
 
 pub mod cli;
 pub mod config;

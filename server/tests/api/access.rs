@@ -128,3 +128,20 @@ async fn a_signed_out_plain_form_post_is_sent_to_login() {
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/login");
 }
+
+#[tokio::test]
+async fn the_admin_page_answers_403_to_a_marketer() {
+    let app = spawn_app().await;
+    app.login_ok(MARKETER_EMAIL).await;
+    let page = app
+        .client
+        .get(app.url("/admin"))
+        .header(ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 403);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("needs the admin role"));
+    assert!(!html.contains("Accounts"), "no admin section is rendered");
+}
