@@ -16,7 +16,12 @@ impl MediaDirs {
 
     /// Creates the directories if they are missing.
     pub fn ensure(&self) -> std::io::Result<()> {
-        for dir in [self.assets(), self.root.join("jobs"), self.tmp()] {
+        for dir in [
+            self.assets(),
+            self.root.join("jobs"),
+            self.tmp(),
+            self.training(),
+        ] {
             std::fs::create_dir_all(dir)?;
         }
         Ok(())
@@ -28,6 +33,11 @@ impl MediaDirs {
 
     pub fn assets(&self) -> PathBuf {
         self.root.join("assets")
+    }
+
+    /// Uploaded training data (CSV exports).
+    pub fn training(&self) -> PathBuf {
+        self.root.join("training")
     }
 
     pub fn tmp(&self) -> PathBuf {

@@ -89,16 +89,6 @@ fn ComingSoon(title: &'static str, what: &'static str) -> impl IntoView {
 }
 
 #[component]
-pub fn Studio() -> impl IntoView {
-    view! {
-        <ComingSoon
-            title="Studio"
-            what="Score a creative before you spend: hook class, predicted CTR and ROAS from trained models. Not available yet."
-        />
-    }
-}
-
-#[component]
 pub fn Experiments() -> impl IntoView {
     view! {
         <ComingSoon

@@ -6,21 +6,24 @@ use time::OffsetDateTime;
 
 /// What a job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum JobKind {
     /// A recipe of scenes cut from clips, rendered in each chosen format.
     Render,
     /// One whole source video rendered in each chosen format.
     Variants,
+    /// A CTR model trained from an uploaded CSV export.
+    TrainCtr,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 2] = [JobKind::Render, JobKind::Variants];
+    pub const ALL: [JobKind; 3] = [JobKind::Render, JobKind::Variants, JobKind::TrainCtr];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Render => "render",
             JobKind::Variants => "variants",
+            JobKind::TrainCtr => "train_ctr",
         }
     }
 
@@ -86,6 +89,12 @@ pub enum JobInput {
         #[serde(default)]
         fit: Fit,
     },
+    /// `file` is the stored CSV's name under the media directory's `training/`.
+    #[serde(rename = "train_ctr")]
+    TrainCtr {
+        file: String,
+        original_name: String,
+    },
 }
 
 impl JobInput {
@@ -93,6 +102,7 @@ impl JobInput {
         match self {
             JobInput::Render(_) => JobKind::Render,
             JobInput::Variants { .. } => JobKind::Variants,
+            JobInput::TrainCtr { .. } => JobKind::TrainCtr,
         }
     }
 
@@ -100,6 +110,7 @@ impl JobInput {
         match self {
             JobInput::Render(recipe) => &recipe.formats,
             JobInput::Variants { formats, .. } => formats,
+            JobInput::TrainCtr { .. } => &[],
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod account;
 pub mod campaign;
 pub mod features;
 pub mod job;
+pub mod model;
 pub mod money;
 pub mod render;
 

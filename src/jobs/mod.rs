@@ -6,6 +6,7 @@ pub mod queue;
 pub mod render_job;
 pub mod service;
 pub mod store;
+pub mod train_job;
 pub mod worker;
 
 pub use queue::{JobQueue, QueueTiming};

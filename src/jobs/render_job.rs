@@ -21,6 +21,9 @@ const END_TOLERANCE: f64 = 0.05;
 pub async fn recipe_of(db: &Db, workspace_id: i64, input: &JobInput) -> Result<RenderRecipe> {
     match input {
         JobInput::Render(recipe) => Ok(recipe.clone()),
+        JobInput::TrainCtr { .. } => Err(Error::Internal(
+            "a training job has no render recipe".into(),
+        )),
         JobInput::Variants {
             asset_id,
             formats,

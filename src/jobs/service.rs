@@ -23,7 +23,14 @@ impl Jobs {
     /// Checks `input` against the caller's clips, then records and queues the job.
     /// Bad input is refused before anything is stored.
     pub async fn enqueue(&self, user: &SessionUser, input: JobInput) -> Result<Job> {
-        let recipe = render_job::recipe_of(&self.db, user.workspace_id, &input)
+        if !matches!(input, JobInput::TrainCtr { .. }) {
+            self.check_recipe(user, &input).await?;
+        }
+        self.record_and_queue(user, input).await
+    }
+
+    async fn check_recipe(&self, user: &SessionUser, input: &JobInput) -> Result<()> {
+        let recipe = render_job::recipe_of(&self.db, user.workspace_id, input)
             .await
             .map_err(|e| match e {
                 Error::NotFound(_) => Error::Invalid(crate::validation::FieldErrors::single(
@@ -33,6 +40,10 @@ impl Jobs {
                 other => other,
             })?;
         render_job::resolve(&self.db, &self.media, user.workspace_id, &recipe).await?;
+        Ok(())
+    }
+
+    async fn record_and_queue(&self, user: &SessionUser, input: JobInput) -> Result<Job> {
         let job = store::insert(
             &self.db,
             &NewJob {

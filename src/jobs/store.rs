@@ -187,12 +187,26 @@ pub async fn finish(
     outputs: &[RenderOutput],
     error: Option<&str>,
 ) -> Result<()> {
+    finish_with_stage(db, id, status, outputs, error, None).await
+}
+
+/// [`finish`], with the final stage text a person reads (e.g. which model a
+/// training job registered) instead of "done".
+pub async fn finish_with_stage(
+    db: &Db,
+    id: i64,
+    status: JobStatus,
+    outputs: &[RenderOutput],
+    error: Option<&str>,
+    stage: Option<&str>,
+) -> Result<()> {
     let at = now();
     let outputs = json(&outputs)?;
-    let (stage, progress_expr) = match status {
+    let (default_stage, progress_expr) = match status {
         JobStatus::Succeeded => ("done", 100),
         _ => (status.as_str(), -1),
     };
+    let stage = stage.unwrap_or(default_stage);
     on_pool!(db, pool => {
         sqlx::query(
             "UPDATE background_jobs SET status = $1, stage = $2, \

@@ -10,7 +10,9 @@
 use super::queue::{JobQueue, JobTask};
 use super::render_job::{self, JobRunError};
 use super::store;
+use super::train_job;
 use crate::db::Db;
+use crate::domain::job::JobInput;
 use crate::domain::job::JobStatus;
 use crate::media::MediaDirs;
 use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
@@ -87,7 +89,14 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
     let (progress_tx, progress_rx) = watch::channel(("starting".to_owned(), 0));
     let recorder = tokio::spawn(record_progress(env.db.clone(), id, progress_rx));
 
-    let run = render_job::run(&env.db, &env.media, &job, &cancel, &progress_tx);
+    let run = async {
+        match &job.input {
+            JobInput::TrainCtr { file, .. } => {
+                train_job::run(&env.db, &env.media, &job, file, &progress_tx).await
+            }
+            _ => render_job::run(&env.db, &env.media, &job, &cancel, &progress_tx).await,
+        }
+    };
     let result = match tokio::time::timeout(env.job_timeout, run).await {
         Ok(result) => result,
         Err(_) => {
@@ -103,12 +112,23 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
     // progress writes only touch running rows, so both helpers can stop at once.
     watcher.abort();
     recorder.abort();
+    // Training jobs end on a stage worth keeping ("registered ctr-v2 as champion").
+    let summary =
+        matches!(job.input, JobInput::TrainCtr { .. }).then(|| progress_tx.borrow().0.clone());
     drop(progress_tx);
 
     match result {
         Ok(outputs) => {
             record(
-                store::finish(&env.db, id, JobStatus::Succeeded, &outputs, None).await,
+                store::finish_with_stage(
+                    &env.db,
+                    id,
+                    JobStatus::Succeeded,
+                    &outputs,
+                    None,
+                    summary.as_deref(),
+                )
+                .await,
                 id,
             );
             tracing::info!(job_id = id, outputs = outputs.len(), "job succeeded");

@@ -1,7 +1,7 @@
 //! Evaluation metrics for held-out data: AUC, log loss and a calibration table for
 //! classifiers; MAE, RMSE and MAPE for regressors.
 
-use serde::{Deserialize, Serialize};
+pub use crate::domain::model::CalibrationBin;
 
 /// Area under the ROC curve: the probability that a random positive scores above a
 /// random negative (ties count half). `None` when one class is missing.
@@ -40,16 +40,6 @@ pub fn log_loss(probabilities: &[f64], labels: &[bool]) -> f64 {
         })
         .sum();
     total / probabilities.len().max(1) as f64
-}
-
-/// One bin of a calibration table: predictions in `[low, high)`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CalibrationBin {
-    pub low: f64,
-    pub high: f64,
-    pub count: u64,
-    pub mean_predicted: f64,
-    pub observed_rate: f64,
 }
 
 /// Predicted against observed rates in `bins` equal-width probability bins.

@@ -4,89 +4,10 @@
 //! rollback brings back the previous champion. Every change is one transaction.
 
 use crate::db::{Db, now};
+pub use crate::domain::model::{Metrics, ModelKind, ModelStatus, ModelSummary};
 use crate::error::{Error, Result};
 use crate::{in_transaction, on_pool};
 use serde::{Deserialize, Serialize};
-
-/// What a model predicts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ModelKind {
-    Hook,
-    Ctr,
-    Roas,
-}
-
-impl ModelKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ModelKind::Hook => "hook",
-            ModelKind::Ctr => "ctr",
-            ModelKind::Roas => "roas",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        [ModelKind::Hook, ModelKind::Ctr, ModelKind::Roas]
-            .into_iter()
-            .find(|k| k.as_str() == value)
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ModelStatus {
-    Champion,
-    Challenger,
-    Retired,
-}
-
-impl ModelStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ModelStatus::Champion => "champion",
-            ModelStatus::Challenger => "challenger",
-            ModelStatus::Retired => "retired",
-        }
-    }
-
-    fn parse(value: &str) -> Option<Self> {
-        [
-            ModelStatus::Champion,
-            ModelStatus::Challenger,
-            ModelStatus::Retired,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == value)
-    }
-}
-
-/// Held-out evaluation. Classifiers fill AUC and log loss, regressors MAE/RMSE.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Metrics {
-    pub auc: Option<f64>,
-    pub log_loss: Option<f64>,
-    pub mae: Option<f64>,
-    pub rmse: Option<f64>,
-    #[serde(default)]
-    pub calibration: Vec<super::metrics::CalibrationBin>,
-    pub test_rows: u64,
-}
-
-impl Metrics {
-    /// True when `self` is better than `other` (higher AUC, then lower log loss;
-    /// lower MAE for regressors).
-    pub fn beats(&self, other: &Metrics) -> bool {
-        match (self.auc, other.auc, self.mae, other.mae) {
-            (Some(a), Some(b), _, _) if (a - b).abs() > 1e-9 => a > b,
-            (Some(_), Some(_), _, _) => {
-                self.log_loss.unwrap_or(f64::MAX) < other.log_loss.unwrap_or(f64::MAX)
-            }
-            (_, _, Some(a), Some(b)) => a < b,
-            _ => false,
-        }
-    }
-}
 
 /// A stored model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -106,6 +27,19 @@ pub struct ModelRecord {
 }
 
 impl ModelRecord {
+    pub fn summary(&self) -> ModelSummary {
+        ModelSummary {
+            id: self.id,
+            kind: self.kind,
+            version: self.version,
+            feature_set: self.feature_set.clone(),
+            training_rows: self.training_rows,
+            metrics: self.metrics.clone(),
+            status: self.status,
+            created_at: self.created_at,
+        }
+    }
+
     /// `ctr-v3`: what predictions carry as their model version.
     pub fn version_label(&self) -> String {
         format!("{}-v{}", self.kind.as_str(), self.version)

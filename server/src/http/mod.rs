@@ -7,6 +7,7 @@ pub mod events;
 pub mod health;
 pub mod media;
 pub mod security;
+pub mod training;
 pub mod uploads;
 
 use crate::config::Config;
@@ -70,6 +71,10 @@ pub fn router(
     // the small one.
     let uploads = Router::new()
         .route("/api/v1/assets", post(uploads::upload))
+        .route(
+            "/api/v1/training-data",
+            post(training::upload_training_data),
+        )
         .with_state(uploads::UploadState {
             jobs: jobs.clone(),
             limit_bytes: config.upload_limit_bytes,

@@ -21,13 +21,13 @@ pub struct UploadState {
 }
 
 /// Why an upload was refused, with the status it gets.
-struct Refusal {
-    status: StatusCode,
-    message: String,
+pub(crate) struct Refusal {
+    pub status: StatusCode,
+    pub message: String,
 }
 
 impl Refusal {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
             message: message.into(),
@@ -35,7 +35,7 @@ impl Refusal {
     }
 }
 
-fn wants_html(headers: &HeaderMap) -> bool {
+pub(crate) fn wants_html(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -43,7 +43,7 @@ fn wants_html(headers: &HeaderMap) -> bool {
 }
 
 /// Percent-encodes a message for a query string.
-fn query_value(text: &str) -> String {
+pub(crate) fn query_value(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -95,19 +95,20 @@ fn respond(html: bool, result: Result<titan::domain::job::Asset, Refusal>) -> Re
     }
 }
 
-async fn receive(
-    state: &UploadState,
-    user: &SessionUser,
+/// A file received from a multipart upload, stored under a temporary name.
+pub(crate) struct Received {
+    pub tmp: PathBuf,
+    pub original: String,
+    pub bytes: u64,
+}
+
+/// Streams the `file` field to a temporary file under `limit`; refuses a missing or
+/// empty file. Nothing is left behind on refusal.
+pub(crate) async fn receive_file(
+    media: &titan::media::MediaDirs,
+    limit: u64,
     mut multipart: Multipart,
-) -> Result<titan::domain::job::Asset, Refusal> {
-    let media = &state.jobs.media;
-    let internal = |what: &str, e: &dyn std::fmt::Display| {
-        tracing::error!(error = %e, user_id = user.id, "upload failed: {what}");
-        Refusal::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("The upload could not be stored ({what})."),
-        )
-    };
+) -> Result<Received, Refusal> {
     let field = loop {
         match multipart.next_field().await {
             Ok(Some(field)) if field.name() == Some("file") => break field,
@@ -115,7 +116,7 @@ async fn receive(
             Ok(None) => {
                 return Err(Refusal::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "file: choose a video file to upload",
+                    "file: choose a file to upload",
                 ));
             }
             Err(e) => {
@@ -129,7 +130,7 @@ async fn receive(
     let original = field.file_name().unwrap_or("upload").to_owned();
     let original = sanitize_name(&original);
     let tmp = media.tmp().join(format!("{}.upload", ulid_like()));
-    let written = stream_to_file(field, &tmp, state.limit_bytes).await;
+    let written = stream_to_file(field, &tmp, limit).await;
     let bytes = match written {
         Ok(bytes) => bytes,
         Err(refusal) => {
@@ -144,6 +145,31 @@ async fn receive(
             "file: the file is empty",
         ));
     }
+    Ok(Received {
+        tmp,
+        original,
+        bytes,
+    })
+}
+
+async fn receive(
+    state: &UploadState,
+    user: &SessionUser,
+    multipart: Multipart,
+) -> Result<titan::domain::job::Asset, Refusal> {
+    let media = &state.jobs.media;
+    let internal = |what: &str, e: &dyn std::fmt::Display| {
+        tracing::error!(error = %e, user_id = user.id, "upload failed: {what}");
+        Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("The upload could not be stored ({what})."),
+        )
+    };
+    let Received {
+        tmp,
+        original,
+        bytes,
+    } = receive_file(media, state.limit_bytes, multipart).await?;
     let info = match titan::render::probe(&tmp).await {
         Ok(info) => info,
         Err(e) => {
@@ -245,7 +271,7 @@ async fn stream_to_file(
     Ok(total)
 }
 
-async fn remove(path: &PathBuf) {
+pub(crate) async fn remove(path: &PathBuf) {
     if let Err(e) = tokio::fs::remove_file(path).await
         && e.kind() != std::io::ErrorKind::NotFound
     {

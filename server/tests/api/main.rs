@@ -4,6 +4,7 @@
 mod access;
 mod campaigns;
 mod helpers;
+mod models;
 mod renders;
 mod security;
 mod sessions;

@@ -1,0 +1,199 @@
+//! The model registry in the UI: train a CTR model from a CSV export, see every
+//! model with its held-out metrics, and (admins) promote or roll back.
+
+use crate::error::AppResult;
+use crate::ui::{ErrorPanel, FormError, Loading};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use titan::domain::model::{ModelStatus, ModelSummary};
+
+/// Models of the caller's workspace, by kind and newest version first.
+#[server(prefix = "/api", endpoint = "models/list")]
+pub async fn list_models() -> AppResult<Vec<ModelSummary>> {
+    use crate::guard::{require_user, state};
+    let user = require_user()?;
+    let models = titan::ml::registry::list(&state()?.db, user.workspace_id).await?;
+    Ok(models.iter().map(|m| m.summary()).collect())
+}
+
+/// Makes a model the champion of its kind. Admin only.
+#[server(prefix = "/api", endpoint = "models/promote")]
+pub async fn promote_model(id: i64) -> AppResult<ModelSummary> {
+    use crate::guard::{require_admin, state};
+    let user = require_admin()?;
+    Ok(
+        titan::ml::registry::promote(&state()?.db, user.workspace_id, id)
+            .await?
+            .summary(),
+    )
+}
+
+/// Brings back the previous champion of a kind. Admin only.
+#[server(prefix = "/api", endpoint = "models/rollback")]
+pub async fn rollback_model(#[server(default)] kind: String) -> AppResult<ModelSummary> {
+    use crate::error::AppError;
+    use crate::guard::{require_admin, state};
+    use titan::domain::model::ModelKind;
+    use titan::validation::{FieldError, FieldErrors};
+    let user = require_admin()?;
+    let kind = ModelKind::parse(kind.trim()).ok_or_else(|| {
+        AppError::Invalid(FieldErrors(vec![FieldError::new(
+            "kind",
+            "must be hook, ctr or roas",
+        )]))
+    })?;
+    Ok(
+        titan::ml::registry::rollback(&state()?.db, user.workspace_id, kind)
+            .await?
+            .summary(),
+    )
+}
+
+/// The Studio page: what exists today is model training and the registry;
+/// scoring a creative comes with the analysis job.
+#[component]
+pub fn StudioPage() -> impl IntoView {
+    let promote = ServerAction::<PromoteModel>::new();
+    let rollback = ServerAction::<RollbackModel>::new();
+    let me = Resource::new(|| (), |_| crate::auth::current_user());
+    let models = Resource::new(
+        move || (promote.version().get(), rollback.version().get()),
+        |_| list_models(),
+    );
+    let query = use_query_map();
+    let error = Signal::derive(move || {
+        promote
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| rollback.value().get().and_then(|r| r.err()))
+    });
+    view! {
+        <Title text="Studio" />
+        <h1 class="mb-6 text-2xl font-semibold">"Studio"</h1>
+        <section class="mb-6 rounded-xl bg-white p-6 shadow-sm">
+            <h2 class="mb-2 text-lg font-semibold">"Train a CTR model from an ad-platform export"</h2>
+            <p class="mb-4 text-sm text-slate-600">
+                "A CSV with a 0/1 " <code>"click"</code> " column, or " <code>"clicks"</code> " and "
+                <code>"impressions"</code>
+                " columns; every other column is a feature (numbers as they are, text hashed into categories). 20 % of the rows are held out to evaluate it."
+            </p>
+            <form method="post" action="/api/v1/training-data" enctype="multipart/form-data" class="flex items-end gap-3">
+                <label class="block flex-1 text-sm font-medium">
+                    "CSV file"
+                    <input type="file" name="file" accept=".csv,text/csv" required class="mt-1 block w-full rounded border border-slate-300 px-3 py-2" />
+                </label>
+                <button type="submit" class="rounded bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500">"Train"</button>
+            </form>
+            {move || query.read().get("training_error").map(|e| view! { <p role="alert" class="mt-2 text-sm text-red-700" data-testid="training-error">{e}</p> })}
+            {move || query.read().get("training_job").map(|id| view! {
+                <p class="mt-2 text-sm text-emerald-700">
+                    {format!("Training job #{id} queued; its progress is on the Renders page's job list.")}
+                </p>
+            })}
+        </section>
+        <section class="rounded-xl bg-white p-6 shadow-sm">
+            <h2 class="mb-4 text-lg font-semibold">"Models"</h2>
+            <p class="mb-4 text-sm text-slate-500">
+                "Scoring a creative (hook class, CTR band, ROAS interval) is not available yet: it needs the creative analysis job. No score is shown until a trained model gives one."
+            </p>
+            <FormError error />
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
+                    {move || Suspend::new(async move {
+                        let admin = me.await.map(|u| u.role.is_admin()).unwrap_or(false);
+                        models.await.map(|list| view! { <ModelTable list admin promote rollback /> })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+fn number(value: Option<f64>, digits: usize) -> String {
+    value
+        .map(|v| format!("{v:.digits$}"))
+        .unwrap_or_else(|| "–".into())
+}
+
+#[component]
+fn ModelTable(
+    list: Vec<ModelSummary>,
+    admin: bool,
+    promote: ServerAction<PromoteModel>,
+    rollback: ServerAction<RollbackModel>,
+) -> impl IntoView {
+    if list.is_empty() {
+        return view! { <p class="text-sm text-slate-500">"No model yet: train one from an export above."</p> }.into_any();
+    }
+    let kinds: Vec<&'static str> = {
+        let mut k: Vec<&'static str> = list
+            .iter()
+            .filter(|m| m.status == ModelStatus::Champion)
+            .map(|m| m.kind.as_str())
+            .collect();
+        k.dedup();
+        k
+    };
+    view! {
+        <table class="w-full text-left text-sm" data-testid="models">
+            <thead class="border-b text-xs uppercase text-slate-500">
+                <tr>
+                    <th class="py-2">"Model"</th>
+                    <th>"Status"</th>
+                    <th>"Rows"</th>
+                    <th>"AUC"</th>
+                    <th>"Log loss"</th>
+                    <th>"MAE"</th>
+                    <th>"Held out"</th>
+                    <th></th>
+                </tr>
+            </thead>
+            <tbody>
+                {list
+                    .into_iter()
+                    .map(|m| {
+                        let id = m.id;
+                        let can_promote = admin && m.status != ModelStatus::Champion;
+                        view! {
+                            <tr class="border-b last:border-0" data-model=m.version_label() data-model-status=m.status.as_str()>
+                                <td class="py-2 font-medium">{m.version_label()}</td>
+                                <td>{m.status.as_str()}</td>
+                                <td>{m.training_rows}</td>
+                                <td>{number(m.metrics.auc, 3)}</td>
+                                <td>{number(m.metrics.log_loss, 4)}</td>
+                                <td>{number(m.metrics.mae, 3)}</td>
+                                <td>{m.metrics.test_rows}</td>
+                                <td class="text-right">
+                                    {can_promote.then(|| view! {
+                                        <ActionForm action=promote attr:class="inline">
+                                            <input type="hidden" name="id" value=id />
+                                            <button type="submit" class="rounded border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100">"Promote"</button>
+                                        </ActionForm>
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        {admin.then(|| view! {
+            <div class="mt-4 flex gap-2">
+                {kinds
+                    .into_iter()
+                    .map(|kind| view! {
+                        <ActionForm action=rollback attr:class="inline">
+                            <input type="hidden" name="kind" value=kind />
+                            <button type="submit" class="rounded border border-slate-300 px-3 py-1 text-xs hover:bg-slate-100">
+                                {format!("Roll back {kind} champion")}
+                            </button>
+                        </ActionForm>
+                    })
+                    .collect_view()}
+            </div>
+        })}
+    }
+    .into_any()
+}

@@ -1,0 +1,144 @@
+use crate::helpers::*;
+use crate::renders::wait_for;
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+use std::time::Duration;
+
+async fn upload_csv(app: &TestApp, csv: &str) -> reqwest::Response {
+    let form = Form::new().part(
+        "file",
+        Part::bytes(csv.as_bytes().to_vec()).file_name("export.csv"),
+    );
+    app.client
+        .post(app.url("/api/v1/training-data"))
+        .header("accept", "application/json")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn export(rows: usize, signal: bool) -> String {
+    let mut csv = String::from("click,cpm,placement\n");
+    for i in 0..rows {
+        let cpm = (i % 17) as f64 + 1.0;
+        let placement = ["feed", "stories", "reels"][i % 3];
+        // A deterministic pattern: clicks come with high cpm on reels.
+        let click = if signal {
+            u8::from(cpm > 9.0 && (placement == "reels" || i % 4 == 0))
+        } else {
+            u8::from(i % 5 == 0)
+        };
+        csv.push_str(&format!("{click},{cpm},{placement}\n"));
+    }
+    csv
+}
+
+#[tokio::test]
+async fn a_csv_export_trains_a_registered_ctr_model_and_bad_files_name_line_and_column() {
+    let app = spawn_app().await;
+    app.login_ok(MARKETER_EMAIL).await;
+
+    for (csv, needle) in [
+        ("click,cpm\n1,2.5\n0,abc\n", "line 3, column cpm"),
+        ("cpm,placement\n1,feed\n", "missing label column"),
+        ("", "the file is empty"),
+    ] {
+        let response = upload_csv(&app, csv).await;
+        assert_eq!(response.status(), 422, "{csv:?}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body["error"].as_str().unwrap().contains(needle), "{body}");
+    }
+    assert!(
+        std::fs::read_dir(app.media_dir().join("training"))
+            .unwrap()
+            .next()
+            .is_none(),
+        "refused files are not kept"
+    );
+
+    let response = upload_csv(&app, &export(2000, true)).await;
+    assert_eq!(response.status(), 201);
+    let job: Value = response.json().await.unwrap();
+    assert_eq!(job["kind"], "train_ctr");
+    let done = wait_for(
+        &app,
+        job["id"].as_i64().unwrap(),
+        "succeeded",
+        Duration::from_secs(60),
+    )
+    .await;
+    assert!(
+        done["stage"]
+            .as_str()
+            .unwrap()
+            .contains("ctr-v1 as champion"),
+        "{done}"
+    );
+
+    let models: Vec<Value> = app.call("models/list", &[]).await.json().await.unwrap();
+    assert_eq!(models.len(), 1);
+    assert_eq!(models[0]["status"], "champion");
+    assert!(
+        models[0]["metrics"]["auc"].as_f64().unwrap() > 0.7,
+        "{}",
+        models[0]
+    );
+    assert!(
+        models[0].get("params").is_none(),
+        "parameters stay on the server"
+    );
+
+    // A file without signal trains a worse challenger; only an admin can promote
+    // it, and roll back again.
+    let response = upload_csv(&app, &export(2000, false)).await;
+    let job: Value = response.json().await.unwrap();
+    wait_for(
+        &app,
+        job["id"].as_i64().unwrap(),
+        "succeeded",
+        Duration::from_secs(60),
+    )
+    .await;
+    let models: Vec<Value> = app.call("models/list", &[]).await.json().await.unwrap();
+    let challenger = models.iter().find(|m| m["version"] == 2).unwrap();
+    assert_eq!(challenger["status"], "challenger");
+    let id = challenger["id"].as_i64().unwrap().to_string();
+    assert_eq!(
+        app.call("models/promote", &[("id", &id)]).await.status(),
+        403
+    );
+    assert_eq!(
+        app.call("models/rollback", &[("kind", "ctr")])
+            .await
+            .status(),
+        403
+    );
+
+    let admin = TestApp::second_client(&app, std::sync::Arc::new(reqwest::cookie::Jar::default()));
+    admin.login_ok(ADMIN_EMAIL).await;
+    let promoted: Value = admin
+        .call("models/promote", &[("id", &id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(promoted["status"], "champion");
+    let rolled: Value = admin
+        .call("models/rollback", &[("kind", "ctr")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        rolled["version"], 1,
+        "rollback restores the previous champion"
+    );
+    assert_eq!(
+        admin
+            .call("models/rollback", &[("kind", "fame")])
+            .await
+            .status(),
+        422
+    );
+}

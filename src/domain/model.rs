@@ -1,0 +1,115 @@
+//! Models as the UI sees them: kinds, statuses and held-out metrics. The trained
+//! numbers themselves stay on the server.
+
+use serde::{Deserialize, Serialize};
+
+/// One bin of a calibration table: predictions in `[low, high)`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationBin {
+    pub low: f64,
+    pub high: f64,
+    pub count: u64,
+    pub mean_predicted: f64,
+    pub observed_rate: f64,
+}
+
+/// What a model predicts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    Hook,
+    Ctr,
+    Roas,
+}
+
+impl ModelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelKind::Hook => "hook",
+            ModelKind::Ctr => "ctr",
+            ModelKind::Roas => "roas",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [ModelKind::Hook, ModelKind::Ctr, ModelKind::Roas]
+            .into_iter()
+            .find(|k| k.as_str() == value)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelStatus {
+    Champion,
+    Challenger,
+    Retired,
+}
+
+impl ModelStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelStatus::Champion => "champion",
+            ModelStatus::Challenger => "challenger",
+            ModelStatus::Retired => "retired",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [
+            ModelStatus::Champion,
+            ModelStatus::Challenger,
+            ModelStatus::Retired,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == value)
+    }
+}
+
+/// Held-out evaluation. Classifiers fill AUC and log loss, regressors MAE/RMSE.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub auc: Option<f64>,
+    pub log_loss: Option<f64>,
+    pub mae: Option<f64>,
+    pub rmse: Option<f64>,
+    #[serde(default)]
+    pub calibration: Vec<CalibrationBin>,
+    pub test_rows: u64,
+}
+
+impl Metrics {
+    /// True when `self` is better than `other` (higher AUC, then lower log loss;
+    /// lower MAE for regressors).
+    pub fn beats(&self, other: &Metrics) -> bool {
+        match (self.auc, other.auc, self.mae, other.mae) {
+            (Some(a), Some(b), _, _) if (a - b).abs() > 1e-9 => a > b,
+            (Some(_), Some(_), _, _) => {
+                self.log_loss.unwrap_or(f64::MAX) < other.log_loss.unwrap_or(f64::MAX)
+            }
+            (_, _, Some(a), Some(b)) => a < b,
+            _ => false,
+        }
+    }
+}
+
+/// A registered model without its parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelSummary {
+    pub id: i64,
+    pub kind: ModelKind,
+    pub version: i32,
+    pub feature_set: String,
+    pub training_rows: i64,
+    pub metrics: Metrics,
+    pub status: ModelStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+}
+
+impl ModelSummary {
+    /// `ctr-v3`: the version predictions carry.
+    pub fn version_label(&self) -> String {
+        format!("{}-v{}", self.kind.as_str(), self.version)
+    }
+}

@@ -1,0 +1,44 @@
+//! The `train_ctr` job kind: train a CTR model from an uploaded CSV export and
+//! register it (champion only if it beats the champion on the same held-out rows).
+
+use super::render_job::{JobRunError, ProgressSender};
+use crate::db::Db;
+use crate::domain::job::Job;
+use crate::domain::render::RenderOutput;
+use crate::media::MediaDirs;
+use crate::render::RenderError;
+
+/// Seed of the train/test split, fixed so a retrained file is evaluated alike.
+const SPLIT_SEED: u64 = 20_261_127;
+
+pub async fn run(
+    db: &Db,
+    media: &MediaDirs,
+    job: &Job,
+    file: &str,
+    progress: &ProgressSender,
+) -> Result<Vec<RenderOutput>, JobRunError> {
+    progress.send_replace(("reading training data".into(), 5));
+    let data = tokio::fs::read(media.training().join(file))
+        .await
+        .map_err(RenderError::Io)?;
+    progress.send_replace(("training".into(), 20));
+    let model = crate::ml::train::train_ctr_from_csv(
+        db,
+        job.workspace_id,
+        Some(job.owner_id),
+        &data,
+        SPLIT_SEED,
+    )
+    .await?;
+    progress.send_replace((
+        format!(
+            "registered {} as {}",
+            model.version_label(),
+            model.status.as_str()
+        ),
+        99,
+    ));
+    tracing::info!(job_id = job.id, model = %model.version_label(), status = model.status.as_str(), "CTR model trained");
+    Ok(Vec::new())
+}
