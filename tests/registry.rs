@@ -19,11 +19,11 @@ async fn open(url: &str) -> Db {
     db
 }
 
-async fn database_url(dir: &std::path::Path) -> String {
+async fn database_url(dir: &std::path::Path, tag: &str) -> String {
     match std::env::var("TITAN_TEST_POSTGRES_URL") {
         Ok(admin) => {
             use sqlx::Connection;
-            let name = format!("titan_registry_{}", std::process::id());
+            let name = format!("titan_registry_{tag}_{}", std::process::id());
             let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut conn)
@@ -57,7 +57,7 @@ fn model(workspace_id: i64, auc: f64, champion_auc: Option<f64>) -> NewModel {
 #[tokio::test(flavor = "multi_thread")]
 async fn champions_challengers_restart_and_rollback() {
     let dir = tempfile::tempdir().unwrap();
-    let url = database_url(dir.path()).await;
+    let url = database_url(dir.path(), "lifecycle").await;
     let db = open(&url).await;
     let ws = titan::accounts::create_workspace(&db, "Models", false)
         .await
@@ -155,7 +155,7 @@ fn export(rows: usize, seed: u64, noise: bool) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn ctr_models_train_from_csv_and_only_a_better_one_takes_over() {
     let dir = tempfile::tempdir().unwrap();
-    let db = open(&database_url(dir.path()).await).await;
+    let db = open(&database_url(dir.path(), "csv").await).await;
     let ws = titan::accounts::create_workspace(&db, "CSV", false)
         .await
         .unwrap();

@@ -46,11 +46,9 @@ async fn fresh_database(dir: &TempDir) -> String {
 }
 
 fn rand_suffix() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{}_{}", std::process::id(), nanos)
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}_{n}", std::process::id())
 }
 
 pub fn config_for(
