@@ -6,7 +6,7 @@ use crate::ui::{ErrorPanel, FormError, Loading};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use titan::domain::model::{ModelStatus, ModelSummary};
+use titan::domain::model::{CtrPrediction, ModelStatus, ModelSummary};
 
 /// Models of the caller's workspace, by kind and newest version first.
 #[server(prefix = "/api", endpoint = "models/list")]
@@ -48,6 +48,30 @@ pub async fn rollback_model(#[server(default)] kind: String) -> AppResult<ModelS
             .await?
             .summary(),
     )
+}
+
+/// Predicts a CTR with the champion model from named input values. Logged with
+/// the model version. Without a trained model: 404 "model not found".
+#[server(prefix = "/api", endpoint = "models/predict-ctr")]
+pub async fn predict_ctr(
+    #[server(default)] columns: Vec<String>,
+    #[server(default)] values: Vec<String>,
+) -> AppResult<CtrPrediction> {
+    use crate::guard::{require_user, state};
+    let user = require_user()?;
+    let inputs: Vec<(String, String)> = columns.into_iter().zip(values).collect();
+    Ok(
+        titan::ml::predict::predict_ctr(&state()?.db, user.workspace_id, Some(user.id), &inputs)
+            .await?,
+    )
+}
+
+/// The champion CTR model's version and input columns (numeric, categorical).
+#[server(prefix = "/api", endpoint = "models/ctr-inputs")]
+pub async fn ctr_inputs() -> AppResult<Option<(String, Vec<String>, Vec<String>)>> {
+    use crate::guard::{require_user, state};
+    let user = require_user()?;
+    Ok(titan::ml::predict::ctr_inputs(&state()?.db, user.workspace_id).await?)
 }
 
 /// The Studio page: what exists today is model training and the registry;
@@ -93,6 +117,7 @@ pub fn StudioPage() -> impl IntoView {
                 </p>
             })}
         </section>
+        <CtrScorer models_version=Signal::derive(move || (promote.version().get(), rollback.version().get())) />
         <section class="rounded-xl bg-white p-6 shadow-sm">
             <h2 class="mb-4 text-lg font-semibold">"Models"</h2>
             <p class="mb-4 text-sm text-slate-500">
@@ -196,4 +221,64 @@ fn ModelTable(
         })}
     }
     .into_any()
+}
+
+/// Scores one row of inputs with the champion CTR model.
+#[component]
+fn CtrScorer(models_version: Signal<(usize, usize)>) -> impl IntoView {
+    let predict = ServerAction::<PredictCtr>::new();
+    let inputs = Resource::new(move || models_version.get(), |_| ctr_inputs());
+    let error = Signal::derive(move || predict.value().get().and_then(|r| r.err()));
+    view! {
+        <section class="mb-6 rounded-xl bg-white p-6 shadow-sm">
+            <h2 class="mb-4 text-lg font-semibold">"Predict a CTR"</h2>
+            <Suspense fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
+                    {move || Suspend::new(async move {
+                        inputs.await.map(|found| match found {
+                            None => view! { <p class="text-sm text-slate-500" data-testid="no-model">"No model yet: train a CTR model first. No score is shown without one."</p> }.into_any(),
+                            Some((version, numeric, categorical)) => view! {
+                                <ActionForm action=predict>
+                                    <FormError error />
+                                    <div class="grid gap-3 md:grid-cols-3">
+                                        {numeric.into_iter().chain(categorical).enumerate().map(|(i, name)| view! {
+                                            <label class="block text-sm font-medium">
+                                                {name.clone()}
+                                                <input type="hidden" name=format!("columns[{i}]") value=name.clone() />
+                                                <input type="text" name=format!("values[{i}]") class="mt-1 block w-full rounded border border-slate-300 px-3 py-2" />
+                                                <crate::ui::FieldMessage error field=name />
+                                            </label>
+                                        }).collect_view()}
+                                    </div>
+                                    <button type="submit" class="mt-4 rounded bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500">
+                                        {format!("Predict with {version}")}
+                                    </button>
+                                </ActionForm>
+                            }.into_any(),
+                        })
+                    })}
+                </ErrorBoundary>
+            </Suspense>
+            {move || predict.value().get().and_then(|r| r.ok()).map(|p| view! { <PredictionView p /> })}
+        </section>
+    }
+}
+
+#[component]
+fn PredictionView(p: CtrPrediction) -> impl IntoView {
+    view! {
+        <div class="mt-4 rounded border border-slate-200 p-4" data-testid="ctr-prediction">
+            <p class="text-lg font-semibold">
+                {format!("CTR {:.2} % · {}", p.ctr * 100.0, p.band.as_str())}
+            </p>
+            <p class="text-sm text-slate-600">
+                {format!("95 % interval {:.2}–{:.2} % (held-out calibration) · model {}", p.low * 100.0, p.high * 100.0, p.model_version)}
+            </p>
+            <ul class="mt-2 text-sm">
+                {p.top_features.into_iter().map(|c| view! {
+                    <li>{format!("{}: {}", c.feature, if c.effect > 0.0 { "+" } else { "−" })}</li>
+                }).collect_view()}
+            </ul>
+        </div>
+    }
 }

@@ -26,10 +26,11 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
 #[component]
 pub fn FieldMessage(
     #[prop(into)] error: Signal<Option<AppError>>,
-    field: &'static str,
+    #[prop(into)] field: String,
 ) -> impl IntoView {
     move || {
-        error.get().and_then(|e| e.field(field)).map(|message| {
+        let field = field.clone();
+        error.get().and_then(|e| e.field(&field)).map(|message| {
             view! {
                 <p class="mt-1 text-sm text-red-600" data-field-error=field>
                     {message}

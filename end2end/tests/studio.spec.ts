@@ -42,4 +42,13 @@ test("train a CTR model from a CSV export and see it as champion; a malformed fi
     await page.reload();
     await expect(page.locator('[data-model="ctr-v1"]')).toHaveAttribute("data-model-status", "champion", { timeout: 1000 });
   }).toPass({ timeout: 30_000 });
+
+  // Score a row with the champion: the prediction names its model version.
+  await page.locator('body[data-hydrated="true"]').waitFor();
+  await page.getByLabel("cpm").fill("15");
+  await page.getByLabel("placement").fill("reels");
+  await page.getByRole("button", { name: "Predict with ctr-v1" }).click();
+  const prediction = page.getByTestId("ctr-prediction");
+  await expect(prediction).toContainText("model ctr-v1");
+  await expect(prediction).toContainText(/CTR \d+\.\d\d % · (low|medium|high|excellent)/);
 });

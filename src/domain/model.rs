@@ -113,3 +113,66 @@ impl ModelSummary {
         format!("{}-v{}", self.kind.as_str(), self.version)
     }
 }
+
+/// Where a predicted CTR falls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CtrBand {
+    Low,
+    Medium,
+    High,
+    Excellent,
+}
+
+impl CtrBand {
+    /// low < 2 %, medium < 5 %, high < 10 %, excellent above.
+    pub fn of(ctr: f64) -> Self {
+        match ctr {
+            c if c < 0.02 => CtrBand::Low,
+            c if c < 0.05 => CtrBand::Medium,
+            c if c < 0.10 => CtrBand::High,
+            _ => CtrBand::Excellent,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CtrBand::Low => "low",
+            CtrBand::Medium => "medium",
+            CtrBand::High => "high",
+            CtrBand::Excellent => "excellent",
+        }
+    }
+}
+
+/// One input's push on a prediction, for "why" lines.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Contribution {
+    pub feature: String,
+    /// Change in log-odds against an average input; positive raises the CTR.
+    pub effect: f64,
+}
+
+/// A CTR prediction with the interval its held-out calibration supports.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CtrPrediction {
+    pub ctr: f64,
+    pub band: CtrBand,
+    pub low: f64,
+    pub high: f64,
+    pub model_version: String,
+    pub top_features: Vec<Contribution>,
+}
+
+#[cfg(test)]
+mod band_tests {
+    use super::CtrBand;
+
+    #[test]
+    fn bands_follow_the_thresholds() {
+        assert_eq!(CtrBand::of(0.019), CtrBand::Low);
+        assert_eq!(CtrBand::of(0.02), CtrBand::Medium);
+        assert_eq!(CtrBand::of(0.07), CtrBand::High);
+        assert_eq!(CtrBand::of(0.10), CtrBand::Excellent);
+    }
+}

@@ -5,6 +5,7 @@
 pub mod csv_import;
 pub mod logistic;
 pub mod metrics;
+pub mod predict;
 pub mod registry;
 pub mod train;
 

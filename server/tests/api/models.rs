@@ -142,3 +142,91 @@ async fn a_csv_export_trains_a_registered_ctr_model_and_bad_files_name_line_and_
         422
     );
 }
+
+#[tokio::test]
+async fn predictions_come_from_the_champion_with_its_version_and_are_logged() {
+    let app = spawn_app().await;
+    app.login_ok(MARKETER_EMAIL).await;
+    let row = [
+        ("columns[0]", "cpm"),
+        ("values[0]", "15"),
+        ("columns[1]", "placement"),
+        ("values[1]", "reels"),
+    ];
+    let none = app.call("models/predict-ctr", &row).await;
+    assert_eq!(none.status(), 404, "no model yet: no made-up score");
+
+    let job: Value = upload_csv(&app, &export(2000, true))
+        .await
+        .json()
+        .await
+        .unwrap();
+    wait_for(
+        &app,
+        job["id"].as_i64().unwrap(),
+        "succeeded",
+        Duration::from_secs(60),
+    )
+    .await;
+
+    let inputs: Value = app
+        .call("models/ctr-inputs", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        inputs,
+        serde_json::json!(["ctr-v1", ["cpm"], ["placement"]])
+    );
+    let high: Value = app
+        .call("models/predict-ctr", &row)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let low: Value = app
+        .call(
+            "models/predict-ctr",
+            &[
+                ("columns[0]", "cpm"),
+                ("values[0]", "2"),
+                ("columns[1]", "placement"),
+                ("values[1]", "feed"),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(high["model_version"], "ctr-v1");
+    let ctr = high["ctr"].as_f64().unwrap();
+    assert!(
+        ctr > low["ctr"].as_f64().unwrap(),
+        "high cpm on reels clicks more: {high} vs {low}"
+    );
+    assert!(high["low"].as_f64().unwrap() <= ctr && ctr <= high["high"].as_f64().unwrap());
+    assert!(["low", "medium", "high", "excellent"].contains(&high["band"].as_str().unwrap()));
+    assert!(!high["top_features"].as_array().unwrap().is_empty());
+
+    let bad = app
+        .call(
+            "models/predict-ctr",
+            &[("columns[0]", "cpm"), ("values[0]", "lots")],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    let body: Value = bad.json().await.unwrap();
+    assert_eq!(body["Invalid"][0]["field"], "cpm");
+
+    let db = &app.running.as_ref().unwrap().db;
+    let logged: Vec<String> = titan::on_pool!(db, pool => sqlx::query_scalar("SELECT model_version FROM predictions ORDER BY id")
+        .fetch_all(pool)
+        .await
+        .unwrap());
+    assert_eq!(
+        logged,
+        vec!["ctr-v1", "ctr-v1"],
+        "every prediction shown is logged with its version"
+    );
+}

@@ -1,0 +1,158 @@
+//! Serving predictions from the champion, each one logged with its model version.
+
+use super::registry::{self, ModelKind};
+use super::train::CsvCtrModel;
+use crate::db::{Db, now};
+use crate::domain::model::{Contribution, CtrBand, CtrPrediction};
+use crate::error::{Error, Result};
+use crate::on_pool;
+use crate::validation::FieldErrors;
+
+/// Wilson score interval (95 %) of `rate` observed over `n` trials.
+fn wilson(rate: f64, n: f64) -> (f64, f64) {
+    if n <= 0.0 {
+        return (0.0, 1.0);
+    }
+    let z = 1.96f64;
+    let denom = 1.0 + z * z / n;
+    let centre = (rate + z * z / (2.0 * n)) / denom;
+    let half = z * ((rate * (1.0 - rate) + z * z / (4.0 * n)) / n).sqrt() / denom;
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// Encodes named input values the way the model's training CSV was encoded.
+fn encode(model: &CsvCtrModel, inputs: &[(String, String)]) -> Result<Vec<f64>> {
+    let enc = &model.encoding;
+    let mut row = vec![0.0; enc.width()];
+    let mut errors = FieldErrors::new();
+    let value_of = |name: &str| {
+        inputs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .unwrap_or("")
+    };
+    for (j, name) in enc.numeric.iter().enumerate() {
+        let text = value_of(name);
+        if text.is_empty() {
+            continue;
+        }
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => row[j] = v,
+            _ => errors.push(name, format!("expected a number, found {text:?}")),
+        }
+    }
+    for name in &enc.categorical {
+        let text = value_of(name);
+        if !text.is_empty() {
+            row[enc.numeric.len() + enc.bucket(name, text)] += 1.0;
+        }
+    }
+    errors.into_result()?;
+    Ok(row)
+}
+
+/// Predicts the CTR of `inputs` (column name → value) with the workspace's champion
+/// CTR model, logs it, and explains it. `NotFound("model")` when none was trained.
+pub async fn predict_ctr(
+    db: &Db,
+    workspace_id: i64,
+    user_id: Option<i64>,
+    inputs: &[(String, String)],
+) -> Result<CtrPrediction> {
+    let champion = registry::champion(db, workspace_id, ModelKind::Ctr)
+        .await?
+        .ok_or(Error::NotFound("model"))?;
+    let model: CsvCtrModel = serde_json::from_value(champion.params.clone()).map_err(|e| {
+        Error::Internal(format!(
+            "model {} unreadable: {e}",
+            champion.version_label()
+        ))
+    })?;
+    let row = encode(&model, inputs)?;
+    let ctr = model.model.probability(&row);
+    // The interval is what the held-out rows with similar predictions showed.
+    let bin = champion
+        .metrics
+        .calibration
+        .iter()
+        .find(|b| ctr >= b.low && ctr < b.high.max(b.low + 1e-12))
+        .or_else(|| champion.metrics.calibration.last());
+    let (low, high) = match bin {
+        Some(b) => wilson(b.observed_rate, b.count as f64),
+        None => (0.0, 1.0),
+    };
+    let names = model.encoding.feature_names();
+    let mut effects: Vec<Contribution> = model
+        .model
+        .contributions(&row)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, e)| e.abs() > 1e-9)
+        .map(|(j, effect)| Contribution {
+            feature: names.get(j).cloned().unwrap_or_default(),
+            effect,
+        })
+        .collect();
+    effects.sort_by(|a, b| b.effect.abs().total_cmp(&a.effect.abs()));
+    effects.truncate(3);
+    let prediction = CtrPrediction {
+        ctr,
+        band: CtrBand::of(ctr),
+        low: low.min(ctr),
+        high: high.max(ctr),
+        model_version: champion.version_label(),
+        top_features: effects,
+    };
+    let input = serde_json::to_string(inputs)
+        .map_err(|e| Error::Internal(format!("cannot encode input: {e}")))?;
+    on_pool!(db, pool => {
+        sqlx::query(
+            "INSERT INTO predictions (workspace_id, model_id, model_version, kind, input, predicted, created_by, created_at) \
+             VALUES ($1, $2, $3, 'ctr', $4, $5, $6, $7)",
+        )
+        .bind(workspace_id)
+        .bind(champion.id)
+        .bind(&prediction.model_version)
+        .bind(input)
+        .bind(ctr)
+        .bind(user_id)
+        .bind(now())
+        .execute(pool)
+        .await?;
+    });
+    Ok(prediction)
+}
+
+/// The input columns the champion CTR model reads, or `None` without a model.
+pub async fn ctr_inputs(
+    db: &Db,
+    workspace_id: i64,
+) -> Result<Option<(String, Vec<String>, Vec<String>)>> {
+    let Some(champion) = registry::champion(db, workspace_id, ModelKind::Ctr).await? else {
+        return Ok(None);
+    };
+    let model: CsvCtrModel = serde_json::from_value(champion.params.clone()).map_err(|e| {
+        Error::Internal(format!(
+            "model {} unreadable: {e}",
+            champion.version_label()
+        ))
+    })?;
+    Ok(Some((
+        champion.version_label(),
+        model.encoding.numeric,
+        model.encoding.categorical,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wilson;
+
+    #[test]
+    fn wilson_interval_brackets_the_rate() {
+        let (lo, hi) = wilson(0.1, 1000.0);
+        assert!(lo < 0.1 && hi > 0.1 && hi - lo < 0.05);
+        assert_eq!(wilson(0.5, 0.0), (0.0, 1.0));
+    }
+}
