@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export LEPTOS_OUTPUT_NAME := titan
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run watch test setup build release fmt bench-render
+.PHONY: run watch test setup build release fmt bench-render bench-ml
 
 run: setup
 	cargo leptos serve
@@ -35,3 +35,8 @@ fmt:
 # Titan's render pipeline vs the bare ffmpeg commands, median of 5 each.
 bench-render: setup
 	cargo run --quiet -p titan-server --example bench_render
+
+# CTR training on 1 M x 30 synthetic rows and prediction latency through the
+# server function; release mode (the first run compiles for a few minutes).
+bench-ml: setup
+	cargo run --release --quiet -p titan-server --example bench_ml
