@@ -53,9 +53,22 @@ async fn prediction_latency() -> (f64, f64) {
     let dir = tempfile::tempdir().unwrap();
     let db_url = format!("sqlite:{}", dir.path().join("bench.db").display());
     let media = dir.path().join("media").display().to_string();
-    let config = Cli::parse_from(["titan-server", "--addr", "127.0.0.1:0", "--database-url", &db_url, "--media-dir", &media, "--seed-demo", "false"]).config;
+    let config = Cli::parse_from([
+        "titan-server",
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        &db_url,
+        "--media-dir",
+        &media,
+        "--seed-demo",
+        "false",
+    ])
+    .config;
     let db = titan_server::open_database(&config).await.unwrap();
-    let ws = titan::accounts::create_workspace(&db, "Bench", false).await.unwrap();
+    let ws = titan::accounts::create_workspace(&db, "Bench", false)
+        .await
+        .unwrap();
     titan::accounts::create_user(
         &db,
         titan::accounts::NewUser {
@@ -76,18 +89,42 @@ async fn prediction_latency() -> (f64, f64) {
         let click = u8::from(rng.r#gen::<f64>() < sigmoid(-3.0 + 0.15 * cpm));
         csv.push_str(&format!("{click},{cpm:.2},{placement}\n"));
     }
-    titan::ml::train::train_ctr_from_csv(&db, ws, None, csv.as_bytes(), 7).await.unwrap();
+    titan::ml::train::train_ctr_from_csv(&db, ws, None, csv.as_bytes(), 7)
+        .await
+        .unwrap();
     let running = titan_server::start(db, &config, false).await.unwrap();
     let base = format!("http://{}", running.addr);
-    let client = reqwest::Client::builder().cookie_provider(Arc::new(reqwest::cookie::Jar::default())).build().unwrap();
-    let login = client.post(format!("{base}/api/auth/login")).header("accept", "application/json")
-        .form(&[("email", "bench@example.com"), ("password", "bench password 123")]).send().await.unwrap();
+    let client = reqwest::Client::builder()
+        .cookie_provider(Arc::new(reqwest::cookie::Jar::default()))
+        .build()
+        .unwrap();
+    let login = client
+        .post(format!("{base}/api/auth/login"))
+        .header("accept", "application/json")
+        .form(&[
+            ("email", "bench@example.com"),
+            ("password", "bench password 123"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(login.status(), 200);
-    let form = [("columns[0]", "cpm"), ("values[0]", "12.5"), ("columns[1]", "placement"), ("values[1]", "reels")];
+    let form = [
+        ("columns[0]", "cpm"),
+        ("values[0]", "12.5"),
+        ("columns[1]", "placement"),
+        ("values[1]", "reels"),
+    ];
     let mut times = Vec::with_capacity(CALLS);
     for i in 0..CALLS + 50 {
         let started = Instant::now();
-        let response = client.post(format!("{base}/api/models/predict-ctr")).header("accept", "application/json").form(&form).send().await.unwrap();
+        let response = client
+            .post(format!("{base}/api/models/predict-ctr"))
+            .header("accept", "application/json")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
         response.bytes().await.unwrap();
         if i >= 50 {
@@ -106,7 +143,11 @@ async fn main() {
         eprintln!("note: a debug build; `make bench-ml` runs this in release mode");
     }
     let (seconds, max_error) = tokio::task::spawn_blocking(training_time).await.unwrap();
-    println!("training: {ROWS} rows x {FEATURES} features in {seconds:.2} s (target < 20 s); largest weight error vs truth {max_error:.3}");
+    println!(
+        "training: {ROWS} rows x {FEATURES} features in {seconds:.2} s (target < 20 s); largest weight error vs truth {max_error:.3}"
+    );
     let (p50, p95) = prediction_latency().await;
-    println!("prediction through the server function, {CALLS} sequential calls on loopback: p50 {p50:.3} ms, p95 {p95:.3} ms (target p50 < 2 ms)");
+    println!(
+        "prediction through the server function, {CALLS} sequential calls on loopback: p50 {p50:.3} ms, p95 {p95:.3} ms (target p50 < 2 ms)"
+    );
 }

@@ -1,7 +1,8 @@
 //! The command line: `serve` (default) and operator commands.
 
 use crate::config::Config;
-use clap::{Parser, Subcommand};
+use clap::error::{ContextKind, ContextValue};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::io::BufRead;
 use titan::domain::{Email, Role};
 
@@ -62,4 +63,36 @@ pub fn parse_email(email: &str) -> Result<Email, String> {
 
 pub fn parse_role(role: &str) -> Result<Role, String> {
     Role::parse(role).map_err(|e| format!("--role {}", e.message))
+}
+
+/// Parses the command line and environment. A bad value stops here with a message
+/// that names the environment variable it came from (clap alone names only the
+/// flag), e.g. `TITAN_DB_MAX_CONNECTIONS (--db-max-connections): 0 is not in 1..=1000`.
+pub fn parse_or_exit() -> Cli {
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            if let Some(variable) = env_name_of(&error) {
+                eprintln!(
+                    "error: invalid setting {variable}: {}",
+                    error.to_string().trim_start_matches("error: ").trim()
+                );
+                std::process::exit(2);
+            }
+            error.exit()
+        }
+    }
+}
+
+/// The environment variable behind the argument a clap error is about.
+fn env_name_of(error: &clap::Error) -> Option<String> {
+    let Some(ContextValue::String(arg)) = error.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let long = arg.split_whitespace().next()?.trim_start_matches("--");
+    let command = Cli::command();
+    let found = command
+        .get_arguments()
+        .find(|a| a.get_long() == Some(long))?;
+    found.get_env().map(|e| e.to_string_lossy().into_owned())
 }

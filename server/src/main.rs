@@ -1,13 +1,12 @@
 //! Entry point: parse the command line, set up logs, run the command.
 
-use clap::Parser;
 use std::process::ExitCode;
 use titan_server::cli::{Cli, Command, parse_email, parse_role, read_new_password};
 use titan_server::{open_database, seed_demo, start, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = titan_server::cli::parse_or_exit();
     telemetry::init(&cli.config.log_format);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,77 @@
+//! The binary's start-up checks and operator commands.
+
+use std::process::Command;
+
+fn titan(env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_titan-server"))
+        .envs(env.iter().copied())
+        .args(args)
+        .output()
+        .expect("run titan-server")
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_naming_the_variable() {
+    for (name, value) in [
+        ("TITAN_DB_MAX_CONNECTIONS", "0"),
+        ("TITAN_ADDR", "not-an-address"),
+        ("TITAN_TLS", "maybe"),
+        ("TITAN_LOG_FORMAT", "xml"),
+    ] {
+        let out = titan(&[(name, value)], &["migrate"]);
+        assert!(!out.status.success(), "{name}={value} was accepted");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(name), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn create_user_checks_its_input_and_an_unusable_database_url_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("cli.db").display());
+    let env = [
+        ("DATABASE_URL", db.as_str()),
+        ("TITAN_NEW_PASSWORD", "long enough password"),
+    ];
+    let bad_email = titan(
+        &env,
+        &["create-user", "--email", "nobody", "--role", "admin"],
+    );
+    assert!(!bad_email.status.success());
+    assert!(String::from_utf8_lossy(&bad_email.stderr).contains("--email"));
+
+    let short = titan(
+        &[
+            ("DATABASE_URL", db.as_str()),
+            ("TITAN_NEW_PASSWORD", "short"),
+        ],
+        &["create-user", "--email", "a@example.com", "--role", "admin"],
+    );
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10 characters"));
+
+    let ok = titan(
+        &env,
+        &["create-user", "--email", "a@example.com", "--role", "admin"],
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let again = titan(
+        &env,
+        &[
+            "create-user",
+            "--email",
+            "A@example.com",
+            "--role",
+            "marketer",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already registered"));
+
+    let bad_url = titan(&[("DATABASE_URL", "mysql://x")], &["migrate"]);
+    assert!(!bad_url.status.success());
+    assert!(String::from_utf8_lossy(&bad_url.stderr).contains("DATABASE_URL"));
+}
