@@ -3,6 +3,8 @@
 //! one needs no ML library at all.
 
 pub mod csv_import;
+pub mod history;
+pub mod hook;
 pub mod logistic;
 pub mod metrics;
 pub mod predict;

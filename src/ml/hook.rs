@@ -1,0 +1,142 @@
+//! The hook classifier: P(strong hook) from a creative's features, where a strong
+//! hook is one whose hook rate (3-second views / impressions) is at or above a
+//! percentile of the workspace's creatives. Classes: VIRAL (> 0.7), STRONG (> 0.4),
+//! WEAK.
+
+use super::logistic::{self, LogisticModel, LogisticOptions};
+use super::registry::{self, ModelKind, ModelRecord, NewModel};
+use super::train::{classifier_metrics, split};
+use crate::db::Db;
+use crate::domain::features::{CreativeFeatures, FEATURE_SET_VERSION};
+use crate::error::{Error, Result};
+use crate::validation::FieldErrors;
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+/// A creative with its features and what its hook did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HookExample {
+    pub features: CreativeFeatures,
+    pub impressions: u64,
+    pub views_3s: u64,
+}
+
+impl HookExample {
+    pub fn hook_rate(&self) -> f64 {
+        if self.impressions == 0 {
+            0.0
+        } else {
+            self.views_3s as f64 / self.impressions as f64
+        }
+    }
+}
+
+/// The stored classifier: feature order is [`CreativeFeatures::NAMES`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HookModel {
+    pub model: LogisticModel,
+    /// Hook rate at the chosen percentile: at or above it a hook counted as strong.
+    pub strong_threshold: f64,
+    pub percentile: f64,
+}
+
+/// VIRAL (> 0.7), STRONG (> 0.4) or WEAK.
+pub fn hook_class(probability: f64) -> &'static str {
+    if probability > 0.7 {
+        "VIRAL"
+    } else if probability > 0.4 {
+        "STRONG"
+    } else {
+        "WEAK"
+    }
+}
+
+/// The hook rate at `percentile` (0–1) of `examples`.
+pub fn threshold(examples: &[HookExample], percentile: f64) -> f64 {
+    let mut rates: Vec<f64> = examples.iter().map(HookExample::hook_rate).collect();
+    rates.sort_by(|a, b| a.total_cmp(b));
+    let index =
+        ((rates.len().saturating_sub(1)) as f64 * percentile.clamp(0.0, 1.0)).round() as usize;
+    rates.get(index).copied().unwrap_or(0.0)
+}
+
+/// Trains the hook classifier on creatives whose hook rate is known, evaluates it
+/// on held-out creatives (against the champion too, when it reads the same
+/// features) and registers it.
+pub async fn train_hook(
+    db: &Db,
+    workspace_id: i64,
+    created_by: Option<i64>,
+    examples: &[HookExample],
+    percentile: f64,
+    seed: u64,
+) -> Result<ModelRecord> {
+    let known: Vec<&HookExample> = examples.iter().filter(|e| e.impressions > 0).collect();
+    if known.len() < 50 {
+        return Err(Error::Invalid(FieldErrors::single(
+            "creatives",
+            "at least 50 creatives with impressions are needed to train the hook classifier",
+        )));
+    }
+    let owned: Vec<HookExample> = known.into_iter().cloned().collect();
+    let strong = threshold(&owned, percentile);
+    let width = CreativeFeatures::NAMES.len();
+    let flat: Vec<f64> = owned.iter().flat_map(|e| e.features.vector()).collect();
+    let x = Array2::from_shape_vec((owned.len(), width), flat)
+        .map_err(|e| Error::Internal(format!("feature matrix: {e}")))?;
+    let y: Vec<bool> = owned.iter().map(|e| e.hook_rate() >= strong).collect();
+    let (train_rows, test_rows) = split(owned.len(), seed);
+    let x_train = x.select(ndarray::Axis(0), &train_rows);
+    let x_test = x.select(ndarray::Axis(0), &test_rows);
+    let y_train: Vec<bool> = train_rows.iter().map(|&i| y[i]).collect();
+    let y_test: Vec<bool> = test_rows.iter().map(|&i| y[i]).collect();
+    let model = tokio::task::spawn_blocking(move || {
+        logistic::train(x_train.view(), &y_train, LogisticOptions::default())
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("training task failed: {e}")))?
+    .map_err(|e| Error::Invalid(FieldErrors::single("creatives", e.to_string())))?;
+    let metrics = classifier_metrics(&model.probabilities(x_test.view()), &y_test);
+    let champion_on_same_holdout =
+        match registry::champion(db, workspace_id, ModelKind::Hook).await? {
+            Some(champion) if champion.feature_set == FEATURE_SET_VERSION => {
+                serde_json::from_value::<HookModel>(champion.params)
+                    .ok()
+                    .map(|old| classifier_metrics(&old.model.probabilities(x_test.view()), &y_test))
+            }
+            _ => None,
+        };
+    let params = serde_json::to_value(HookModel {
+        model,
+        strong_threshold: strong,
+        percentile,
+    })
+    .map_err(|e| Error::Internal(format!("cannot encode model: {e}")))?;
+    registry::register(
+        db,
+        &NewModel {
+            workspace_id,
+            kind: ModelKind::Hook,
+            feature_set: FEATURE_SET_VERSION.into(),
+            training_rows: train_rows.len() as i64,
+            metrics,
+            params,
+            created_by,
+            champion_on_same_holdout,
+        },
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_follow_the_thresholds() {
+        assert_eq!(hook_class(0.71), "VIRAL");
+        assert_eq!(hook_class(0.7), "STRONG");
+        assert_eq!(hook_class(0.41), "STRONG");
+        assert_eq!(hook_class(0.4), "WEAK");
+    }
+}
