@@ -9,12 +9,12 @@ use titan::domain::job::Job;
 pub type LiveJobs = RwSignal<HashMap<i64, Job>>;
 
 /// Subscribes while the calling component lives. Does nothing on the server.
-pub fn subscribe(all: bool) -> LiveJobs {
+pub fn subscribe(
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))] all: bool,
+) -> LiveJobs {
     let live: LiveJobs = RwSignal::new(HashMap::new());
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| open_stream(live, all));
-    #[cfg(not(feature = "hydrate"))]
-    let _ = all;
     live
 }
 
