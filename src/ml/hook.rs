@@ -3,9 +3,9 @@
 //! percentile of the workspace's creatives. Classes: VIRAL (> 0.7), STRONG (> 0.4),
 //! WEAK.
 
-use super::logistic::{self, LogisticModel, LogisticOptions};
-use super::registry::{self, ModelKind, ModelRecord, NewModel};
-use super::train::{classifier_metrics, split};
+use super::logistic::LogisticModel;
+use super::registry::{ModelKind, ModelRecord};
+use super::train::{Classifier, train_and_register};
 use crate::db::Db;
 use crate::domain::features::{CreativeFeatures, FEATURE_SET_VERSION};
 use crate::error::{Error, Result};
@@ -85,46 +85,23 @@ pub async fn train_hook(
     let x = Array2::from_shape_vec((owned.len(), width), flat)
         .map_err(|e| Error::Internal(format!("feature matrix: {e}")))?;
     let y: Vec<bool> = owned.iter().map(|e| e.hook_rate() >= strong).collect();
-    let (train_rows, test_rows) = split(owned.len(), seed);
-    let x_train = x.select(ndarray::Axis(0), &train_rows);
-    let x_test = x.select(ndarray::Axis(0), &test_rows);
-    let y_train: Vec<bool> = train_rows.iter().map(|&i| y[i]).collect();
-    let y_test: Vec<bool> = test_rows.iter().map(|&i| y[i]).collect();
-    let model = tokio::task::spawn_blocking(move || {
-        logistic::train(x_train.view(), &y_train, LogisticOptions::default())
+    let classifier = Classifier {
+        workspace_id,
+        kind: ModelKind::Hook,
+        feature_set: FEATURE_SET_VERSION.into(),
+        created_by,
+        x,
+        y,
+        seed,
+        input_field: "creatives",
+    };
+    train_and_register(db, classifier, |model| {
+        serde_json::to_value(HookModel {
+            model,
+            strong_threshold: strong,
+            percentile,
+        })
     })
-    .await
-    .map_err(|e| Error::Internal(format!("training task failed: {e}")))?
-    .map_err(|e| Error::Invalid(FieldErrors::single("creatives", e.to_string())))?;
-    let metrics = classifier_metrics(&model.probabilities(x_test.view()), &y_test);
-    let champion_on_same_holdout =
-        match registry::champion(db, workspace_id, ModelKind::Hook).await? {
-            Some(champion) if champion.feature_set == FEATURE_SET_VERSION => {
-                serde_json::from_value::<HookModel>(champion.params)
-                    .ok()
-                    .map(|old| classifier_metrics(&old.model.probabilities(x_test.view()), &y_test))
-            }
-            _ => None,
-        };
-    let params = serde_json::to_value(HookModel {
-        model,
-        strong_threshold: strong,
-        percentile,
-    })
-    .map_err(|e| Error::Internal(format!("cannot encode model: {e}")))?;
-    registry::register(
-        db,
-        &NewModel {
-            workspace_id,
-            kind: ModelKind::Hook,
-            feature_set: FEATURE_SET_VERSION.into(),
-            training_rows: train_rows.len() as i64,
-            metrics,
-            params,
-            created_by,
-            champion_on_same_holdout,
-        },
-    )
     .await
 }
 

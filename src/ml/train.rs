@@ -81,27 +81,63 @@ pub async fn train_ctr_from_csv(
             "at least 20 rows are needed to train and evaluate",
         )));
     }
-    let (train_rows, test_rows) = split(set.y.len(), seed);
-    let (x_train, x_test) = (select(&set.x, &train_rows), select(&set.x, &test_rows));
-    let y_train: Vec<bool> = train_rows.iter().map(|&i| set.y[i]).collect();
-    let y_test: Vec<bool> = test_rows.iter().map(|&i| set.y[i]).collect();
     let encoding = set.encoding.clone();
+    let feature_set = feature_set(&encoding);
+    train_and_register(
+        db,
+        Classifier {
+            workspace_id,
+            kind: ModelKind::Ctr,
+            feature_set,
+            created_by,
+            x: set.x,
+            y: set.y,
+            seed,
+            input_field: "file",
+        },
+        |model| serde_json::to_value(CsvCtrModel { encoding, model }),
+    )
+    .await
+}
+
+/// A binary classifier to train on `x`/`y` and register as `kind`.
+pub(crate) struct Classifier {
+    pub workspace_id: i64,
+    pub kind: ModelKind,
+    pub feature_set: String,
+    pub created_by: Option<i64>,
+    pub x: Array2<f64>,
+    pub y: Vec<bool>,
+    pub seed: u64,
+    /// The input a training failure is reported against (`file`, `creatives`).
+    pub input_field: &'static str,
+}
+
+/// Splits, trains (off the async threads), evaluates on the held-out rows, scores
+/// the champion on those same rows when it reads the same features, and registers
+/// the model. `wrap` stores the classifier with what else its kind needs; every
+/// stored classifier keeps it under the `model` key.
+pub(crate) async fn train_and_register(
+    db: &Db,
+    job: Classifier,
+    wrap: impl FnOnce(LogisticModel) -> serde_json::Result<serde_json::Value>,
+) -> Result<ModelRecord> {
+    let (train_rows, test_rows) = split(job.y.len(), job.seed);
+    let (x_train, x_test) = (select(&job.x, &train_rows), select(&job.x, &test_rows));
+    let y_train: Vec<bool> = train_rows.iter().map(|&i| job.y[i]).collect();
+    let y_test: Vec<bool> = test_rows.iter().map(|&i| job.y[i]).collect();
     let model = tokio::task::spawn_blocking(move || {
         logistic::train(x_train.view(), &y_train, LogisticOptions::default())
     })
     .await
     .map_err(|e| Error::Internal(format!("training task failed: {e}")))?
-    .map_err(|e| Error::Invalid(FieldErrors::single("file", e.to_string())))?;
+    .map_err(|e| Error::Invalid(FieldErrors::single(job.input_field, e.to_string())))?;
     let metrics = classifier_metrics(&model.probabilities(x_test.view()), &y_test);
-    let feature_set = feature_set(&encoding);
-
-    let champion_on_same_holdout = match registry::champion(db, workspace_id, ModelKind::Ctr)
-        .await?
-    {
-        Some(champion) if champion.feature_set == feature_set => {
-            match serde_json::from_value::<CsvCtrModel>(champion.params.clone()) {
+    let champion_on_same_holdout = match registry::champion(db, job.workspace_id, job.kind).await? {
+        Some(champion) if champion.feature_set == job.feature_set => {
+            match serde_json::from_value::<LogisticModel>(champion.params["model"].clone()) {
                 Ok(old) => Some(classifier_metrics(
-                    &old.model.probabilities(x_test.view()),
+                    &old.probabilities(x_test.view()),
                     &y_test,
                 )),
                 Err(e) => {
@@ -112,18 +148,17 @@ pub async fn train_ctr_from_csv(
         }
         _ => None,
     };
-    let params = serde_json::to_value(CsvCtrModel { encoding, model })
-        .map_err(|e| Error::Internal(format!("cannot encode model: {e}")))?;
+    let params = wrap(model).map_err(|e| Error::Internal(format!("cannot encode model: {e}")))?;
     registry::register(
         db,
         &NewModel {
-            workspace_id,
-            kind: ModelKind::Ctr,
-            feature_set,
+            workspace_id: job.workspace_id,
+            kind: job.kind,
+            feature_set: job.feature_set,
             training_rows: train_rows.len() as i64,
             metrics,
             params,
-            created_by,
+            created_by: job.created_by,
             champion_on_same_holdout,
         },
     )
