@@ -54,45 +54,75 @@ pub(crate) fn query_value(text: &str) -> String {
         .collect()
 }
 
-/// `POST /api/v1/assets`, multipart with one `file` field.
-pub async fn upload(State(state): State<UploadState>, request: Request) -> Response {
+/// Where a plain (no-JavaScript) form upload returns to: the page, and the query
+/// keys that carry the new id or the refusal.
+pub(crate) struct FormReturn {
+    pub page: &'static str,
+    pub ok_key: &'static str,
+    pub error_key: &'static str,
+}
+
+/// The shared edge of every upload: requires a session, opens the multipart body,
+/// runs `handle`, and answers 201 + JSON (or 4xx naming `file`) to scripts, or a
+/// redirect back to the page to plain form posts.
+pub(crate) async fn multipart_upload<T, F, Fut>(
+    request: Request,
+    back: FormReturn,
+    id_of: fn(&T) -> i64,
+    handle: F,
+) -> Response
+where
+    T: serde::Serialize,
+    F: FnOnce(SessionUser, Multipart) -> Fut,
+    Fut: std::future::Future<Output = Result<T, Refusal>>,
+{
     let html = wants_html(request.headers());
     let Some(CurrentUser(user)) = request.extensions().get::<CurrentUser>().cloned() else {
         return (StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response();
     };
-    let multipart =
+    let result =
         match <Multipart as axum::extract::FromRequest<()>>::from_request(request, &()).await {
-            Ok(m) => m,
-            Err(rejection) => {
-                return respond(
-                    html,
-                    Err(Refusal::new(
-                        StatusCode::BAD_REQUEST,
-                        format!("file: {}", rejection.body_text()),
-                    )),
-                );
-            }
+            Ok(multipart) => handle(user, multipart).await,
+            Err(rejection) => Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                format!("file: {}", rejection.body_text()),
+            )),
         };
-    respond(html, receive(&state, &user, multipart).await)
-}
-
-fn respond(html: bool, result: Result<titan::domain::job::Asset, Refusal>) -> Response {
     match (html, result) {
-        (true, Ok(asset)) => {
-            Redirect::to(&format!("/renders?uploaded={}", asset.id)).into_response()
+        (true, Ok(value)) => {
+            Redirect::to(&format!("{}?{}={}", back.page, back.ok_key, id_of(&value)))
+                .into_response()
         }
         (true, Err(refusal)) => Redirect::to(&format!(
-            "/renders?upload_error={}",
+            "{}?{}={}",
+            back.page,
+            back.error_key,
             query_value(&refusal.message)
         ))
         .into_response(),
-        (false, Ok(asset)) => (StatusCode::CREATED, Json(asset)).into_response(),
+        (false, Ok(value)) => (StatusCode::CREATED, Json(value)).into_response(),
         (false, Err(refusal)) => (
             refusal.status,
             Json(json!({ "field": "file", "error": refusal.message })),
         )
             .into_response(),
     }
+}
+
+/// `POST /api/v1/assets`, multipart with one `file` field.
+pub async fn upload(State(state): State<UploadState>, request: Request) -> Response {
+    let back = FormReturn {
+        page: "/renders",
+        ok_key: "uploaded",
+        error_key: "upload_error",
+    };
+    multipart_upload(
+        request,
+        back,
+        |asset: &titan::domain::job::Asset| asset.id,
+        |user, multipart| async move { receive(&state, &user, multipart).await },
+    )
+    .await
 }
 
 /// A file received from a multipart upload, stored under a temporary name.
