@@ -1,7 +1,8 @@
 //! The demo workspace `make run` starts with on an empty database: an admin, a
-//! marketer and a few campaigns, all marked as demo so they can be told apart from
-//! real data and removed. Written in one transaction: a crash half-way leaves no
-//! half-seeded workspace behind.
+//! marketer, a few campaigns, and a generated creative history with the models
+//! trained on it ([`crate::demo_creatives`]), all marked as demo so they can be
+//! told apart from real data and removed. Accounts and campaigns are written in
+//! one transaction: a crash half-way leaves no half-seeded workspace behind.
 
 use crate::accounts::password::hash_password;
 use crate::accounts::users::count_users;
@@ -20,6 +21,8 @@ pub struct DemoCredentials {
     pub admin_password: String,
     pub marketer_email: String,
     pub marketer_password: String,
+    pub workspace_id: i64,
+    pub admin_id: i64,
 }
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@demo.titan.local";
@@ -89,21 +92,16 @@ pub async fn seed_if_empty(db: &Db) -> Result<Option<DemoCredentials>> {
     if count_users(db).await? > 0 {
         return Ok(None);
     }
-    let credentials = DemoCredentials {
-        admin_email: DEMO_ADMIN_EMAIL.into(),
-        admin_password: random_password(),
-        marketer_email: DEMO_MARKETER_EMAIL.into(),
-        marketer_password: random_password(),
-    };
+    let (admin_password, marketer_password) = (random_password(), random_password());
     let accounts = [
         (
             DEMO_ADMIN_EMAIL,
-            hash_password(credentials.admin_password.clone()).await?,
+            hash_password(admin_password.clone()).await?,
             Role::Admin,
         ),
         (
             DEMO_MARKETER_EMAIL,
-            hash_password(credentials.marketer_password.clone()).await?,
+            hash_password(marketer_password.clone()).await?,
             Role::Marketer,
         ),
     ];
@@ -121,7 +119,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<Option<DemoCredentials>> {
         drafts.push((draft, c.status));
     }
     let at = now();
-    let workspace_id = in_transaction!(db, tx => {
+    let (workspace_id, admin_id) = in_transaction!(db, tx => {
         let workspace_id: i64 = sqlx::query_scalar(
             "INSERT INTO workspaces (name, is_demo, created_at) VALUES ($1, TRUE, $2) RETURNING id",
         )
@@ -129,18 +127,22 @@ pub async fn seed_if_empty(db: &Db) -> Result<Option<DemoCredentials>> {
         .bind(at)
         .fetch_one(&mut *tx)
         .await?;
+        let mut admin_id = 0;
         for (email, hash, role) in &accounts {
-            sqlx::query(
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO users (workspace_id, email, password_hash, role, is_demo, created_at) \
-                 VALUES ($1, $2, $3, $4, TRUE, $5)",
+                 VALUES ($1, $2, $3, $4, TRUE, $5) RETURNING id",
             )
             .bind(workspace_id)
             .bind(*email)
             .bind(hash)
             .bind(role.as_str())
             .bind(at)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
+            if *role == Role::Admin {
+                admin_id = id;
+            }
         }
         for (draft, status) in &drafts {
             sqlx::query(
@@ -160,10 +162,18 @@ pub async fn seed_if_empty(db: &Db) -> Result<Option<DemoCredentials>> {
             .execute(&mut *tx)
             .await?;
         }
-        workspace_id
+        (workspace_id, admin_id)
     });
     tracing::info!(workspace_id, "demo workspace seeded");
-    Ok(Some(credentials))
+    crate::demo_creatives::seed_history(db, workspace_id, admin_id).await?;
+    Ok(Some(DemoCredentials {
+        admin_email: DEMO_ADMIN_EMAIL.into(),
+        admin_password,
+        marketer_email: DEMO_MARKETER_EMAIL.into(),
+        marketer_password,
+        workspace_id,
+        admin_id,
+    }))
 }
 
 #[cfg(test)]

@@ -16,9 +16,13 @@ pub mod assets;
 #[cfg(feature = "server")]
 pub mod campaigns;
 #[cfg(feature = "server")]
+pub mod creatives;
+#[cfg(feature = "server")]
 pub mod db;
 #[cfg(feature = "server")]
 pub mod demo;
+#[cfg(feature = "server")]
+pub mod demo_creatives;
 #[cfg(feature = "server")]
 pub mod error;
 #[cfg(feature = "server")]

@@ -3,37 +3,10 @@
 //! stays a challenger, a better one takes over, rollback restores the previous
 //! champion.
 
-use std::time::Duration;
-use titan::db::{Db, DbOptions};
+mod support;
+
+use support::{database_url, open};
 use titan::ml::registry::{self, Metrics, ModelKind, ModelStatus, NewModel};
-
-async fn open(url: &str) -> Db {
-    let db = Db::connect(&DbOptions {
-        url: url.to_owned(),
-        max_connections: 4,
-        acquire_timeout: Duration::from_secs(5),
-    })
-    .await
-    .expect("connect");
-    db.migrate().await.expect("migrate");
-    db
-}
-
-async fn database_url(dir: &std::path::Path, tag: &str) -> String {
-    match std::env::var("TITAN_TEST_POSTGRES_URL") {
-        Ok(admin) => {
-            use sqlx::Connection;
-            let name = format!("titan_registry_{tag}_{}", std::process::id());
-            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
-        }
-        Err(_) => format!("sqlite:{}", dir.join("registry.db").display()),
-    }
-}
 
 fn model(workspace_id: i64, auc: f64, champion_auc: Option<f64>) -> NewModel {
     let metrics = |auc: f64| Metrics {
@@ -200,39 +173,6 @@ async fn ctr_models_train_from_csv_and_only_a_better_one_takes_over() {
         registry::list(&db, ws).await.unwrap().len(),
         2,
         "refused files register nothing"
-    );
-    db.close().await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn the_hook_classifier_beats_a_constant_baseline_on_held_out_demo_history() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = open(&database_url(dir.path(), "hook").await).await;
-    let ws = titan::accounts::create_workspace(&db, "Hooks", true)
-        .await
-        .unwrap();
-    let history = titan::ml::history::generate(7, 600);
-    let model = titan::ml::hook::train_hook(&db, ws, None, &history, 0.7, 42)
-        .await
-        .unwrap();
-    let auc = model.metrics.auc.unwrap();
-    // A constant score ranks nothing: its AUC is exactly 0.5 on any held-out set.
-    let labels: Vec<bool> = (0..model.metrics.test_rows).map(|i| i % 3 == 0).collect();
-    let constant = titan::ml::metrics::auc(&vec![0.3; labels.len()], &labels).unwrap();
-    assert_eq!(constant, 0.5);
-    assert!(
-        auc >= 0.75,
-        "hook classifier AUC {auc:.3} on held-out demo history, baseline {constant}"
-    );
-    assert_eq!(
-        model.feature_set,
-        titan::domain::features::FEATURE_SET_VERSION
-    );
-    assert_eq!(model.status, ModelStatus::Champion);
-    assert_eq!(model.version_label(), "hook-v1");
-    println!(
-        "hook classifier held-out AUC {auc:.3} (constant baseline 0.5), {} test creatives",
-        model.metrics.test_rows
     );
     db.close().await;
 }

@@ -54,6 +54,20 @@ impl AppError {
             _ => None,
         }
     }
+
+    /// (field, message) of every field error whose field starts with `prefix`
+    /// (numbered fields such as `captions line 2`).
+    pub fn fields_starting_with(&self, prefix: &str) -> Vec<(String, String)> {
+        match self {
+            AppError::Invalid(errors) => errors
+                .0
+                .iter()
+                .filter(|e| e.field.starts_with(prefix))
+                .map(|e| (e.field.clone(), e.message.clone()))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl FromServerFnError for AppError {

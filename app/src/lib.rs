@@ -12,13 +12,13 @@ pub mod error;
 #[cfg(feature = "ssr")]
 pub mod guard;
 mod layout;
-pub mod models;
 mod pages;
 pub mod renders;
 #[cfg(feature = "ssr")]
 pub mod security;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod studio;
 mod ui;
 
 use leptos::prelude::*;
@@ -77,7 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=pages::Overview ssr=SsrMode::InOrder />
                     <Route path=path!("campaigns") view=campaigns::CampaignsPage ssr=SsrMode::InOrder />
                     <Route path=path!("campaigns/:id") view=campaigns::CampaignEditPage ssr=SsrMode::InOrder />
-                    <Route path=path!("studio") view=models::StudioPage ssr=SsrMode::InOrder />
+                    <Route path=path!("studio") view=studio::StudioPage ssr=SsrMode::InOrder />
                     <Route path=path!("experiments") view=pages::Experiments ssr=SsrMode::InOrder />
                     <Route path=path!("renders") view=renders::RendersPage ssr=SsrMode::InOrder />
                     <Route path=path!("analytics") view=pages::Analytics ssr=SsrMode::InOrder />

@@ -68,6 +68,24 @@ pub async fn seed_demo(db: &Db, config: &Config) -> Result<(), StartError> {
         .map_err(StartError::Seed)?
     {
         Some(creds) => {
+            // Demo videos need ffmpeg; without them the Studio still scores the
+            // past creatives, so a failure is reported, not fatal.
+            let media = titan::media::MediaDirs::new(&config.media_dir);
+            let videos = match media.ensure() {
+                Ok(()) => {
+                    titan::demo_creatives::seed_videos(
+                        db,
+                        &media,
+                        creds.workspace_id,
+                        creds.admin_id,
+                    )
+                    .await
+                }
+                Err(e) => Err(titan::Error::Internal(format!("media directory: {e}"))),
+            };
+            if let Err(e) = videos {
+                tracing::error!(error = %e, workspace_id = creds.workspace_id, "demo videos not added");
+            }
             let text = format!(
                 "Demo workspace created. Sign in at http://{addr}/login with\n  \
                  admin:    {} / {}\n  marketer: {} / {}\n",

@@ -64,6 +64,8 @@ macro_rules! coded_enum {
     };
 }
 
+pub(crate) use coded_enum;
+
 coded_enum!(
     /// What the campaign is optimised for.
     Objective, "objective", {

@@ -14,16 +14,28 @@ pub enum JobKind {
     Variants,
     /// A CTR model trained from an uploaded CSV export.
     TrainCtr,
+    /// A creative's features extracted from its video and scored by the models.
+    Analyze,
+    /// Hook, CTR and ROAS models trained on the workspace's creative history.
+    TrainModels,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 3] = [JobKind::Render, JobKind::Variants, JobKind::TrainCtr];
+    pub const ALL: [JobKind; 5] = [
+        JobKind::Render,
+        JobKind::Variants,
+        JobKind::TrainCtr,
+        JobKind::Analyze,
+        JobKind::TrainModels,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Render => "render",
             JobKind::Variants => "variants",
             JobKind::TrainCtr => "train_ctr",
+            JobKind::Analyze => "analyze",
+            JobKind::TrainModels => "train_models",
         }
     }
 
@@ -95,6 +107,14 @@ pub enum JobInput {
         file: String,
         original_name: String,
     },
+    Analyze {
+        creative_id: i64,
+    },
+    /// A strong hook is one at or above `hook_percentile` (0–1) of the workspace.
+    #[serde(rename = "train_models")]
+    TrainModels {
+        hook_percentile: f64,
+    },
 }
 
 impl JobInput {
@@ -103,6 +123,8 @@ impl JobInput {
             JobInput::Render(_) => JobKind::Render,
             JobInput::Variants { .. } => JobKind::Variants,
             JobInput::TrainCtr { .. } => JobKind::TrainCtr,
+            JobInput::Analyze { .. } => JobKind::Analyze,
+            JobInput::TrainModels { .. } => JobKind::TrainModels,
         }
     }
 
@@ -110,7 +132,9 @@ impl JobInput {
         match self {
             JobInput::Render(recipe) => &recipe.formats,
             JobInput::Variants { formats, .. } => formats,
-            JobInput::TrainCtr { .. } => &[],
+            JobInput::TrainCtr { .. } | JobInput::Analyze { .. } | JobInput::TrainModels { .. } => {
+                &[]
+            }
         }
     }
 }

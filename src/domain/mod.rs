@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod campaign;
+pub mod creative;
 pub mod features;
 pub mod job;
 pub mod model;

@@ -73,6 +73,12 @@ pub struct Metrics {
     pub log_loss: Option<f64>,
     pub mae: Option<f64>,
     pub rmse: Option<f64>,
+    /// Mean absolute percentage error (regressors).
+    #[serde(default)]
+    pub mape: Option<f64>,
+    /// Share of held-out rows inside their prediction interval (regressors).
+    #[serde(default)]
+    pub interval_coverage: Option<f64>,
     #[serde(default)]
     pub calibration: Vec<CalibrationBin>,
     pub test_rows: u64,
@@ -80,14 +86,18 @@ pub struct Metrics {
 
 impl Metrics {
     /// True when `self` is better than `other` (higher AUC, then lower log loss;
-    /// lower MAE for regressors).
+    /// lower MAE for regressors). Differences within rounding (a model read back
+    /// from JSON may differ in the last bit) are not "better".
     pub fn beats(&self, other: &Metrics) -> bool {
+        const TOLERANCE: f64 = 1e-9;
+        let lower = |a: f64, b: f64| a < b - TOLERANCE * b.abs().max(1.0);
         match (self.auc, other.auc, self.mae, other.mae) {
-            (Some(a), Some(b), _, _) if (a - b).abs() > 1e-9 => a > b,
-            (Some(_), Some(_), _, _) => {
-                self.log_loss.unwrap_or(f64::MAX) < other.log_loss.unwrap_or(f64::MAX)
-            }
-            (_, _, Some(a), Some(b)) => a < b,
+            (Some(a), Some(b), _, _) if (a - b).abs() > TOLERANCE => a > b,
+            (Some(_), Some(_), _, _) => lower(
+                self.log_loss.unwrap_or(f64::MAX),
+                other.log_loss.unwrap_or(f64::MAX),
+            ),
+            (_, _, Some(a), Some(b)) => lower(a, b),
             _ => false,
         }
     }
@@ -174,5 +184,17 @@ mod band_tests {
         assert_eq!(CtrBand::of(0.02), CtrBand::Medium);
         assert_eq!(CtrBand::of(0.07), CtrBand::High);
         assert_eq!(CtrBand::of(0.10), CtrBand::Excellent);
+    }
+
+    #[test]
+    fn rounding_is_not_an_improvement() {
+        use super::Metrics;
+        let mae = |v: f64| Metrics {
+            mae: Some(v),
+            ..Default::default()
+        };
+        assert!(!mae(0.783_131_835_130_781_7).beats(&mae(0.783_131_835_130_781_8)));
+        assert!(mae(0.70).beats(&mae(0.78)));
+        assert!(!mae(0.78).beats(&mae(0.70)));
     }
 }

@@ -21,9 +21,12 @@ const END_TOLERANCE: f64 = 0.05;
 pub async fn recipe_of(db: &Db, workspace_id: i64, input: &JobInput) -> Result<RenderRecipe> {
     match input {
         JobInput::Render(recipe) => Ok(recipe.clone()),
-        JobInput::TrainCtr { .. } => Err(Error::Internal(
-            "a training job has no render recipe".into(),
-        )),
+        JobInput::TrainCtr { .. } | JobInput::Analyze { .. } | JobInput::TrainModels { .. } => {
+            Err(Error::Internal(format!(
+                "a {} job has no render recipe",
+                input.kind().as_str()
+            )))
+        }
         JobInput::Variants {
             asset_id,
             formats,

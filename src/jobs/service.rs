@@ -23,8 +23,32 @@ impl Jobs {
     /// Checks `input` against the caller's clips, then records and queues the job.
     /// Bad input is refused before anything is stored.
     pub async fn enqueue(&self, user: &SessionUser, input: JobInput) -> Result<Job> {
-        if !matches!(input, JobInput::TrainCtr { .. }) {
-            self.check_recipe(user, &input).await?;
+        match &input {
+            JobInput::Render(_) | JobInput::Variants { .. } => {
+                self.check_recipe(user, &input).await?
+            }
+            JobInput::Analyze { creative_id } => {
+                crate::creatives::get(&self.db, user.workspace_id, *creative_id)
+                    .await
+                    .map_err(|e| match e {
+                        Error::NotFound(_) => {
+                            Error::Invalid(crate::validation::FieldErrors::single(
+                                "creative_id",
+                                "no such creative in this workspace",
+                            ))
+                        }
+                        other => other,
+                    })?;
+            }
+            JobInput::TrainModels { hook_percentile } => {
+                if !(0.5..=0.95).contains(hook_percentile) {
+                    return Err(Error::Invalid(crate::validation::FieldErrors::single(
+                        "hook_percentile",
+                        "must be between 50 and 95 (per cent)",
+                    )));
+                }
+            }
+            JobInput::TrainCtr { .. } => {}
         }
         self.record_and_queue(user, input).await
     }

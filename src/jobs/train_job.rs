@@ -1,5 +1,7 @@
-//! The `train_ctr` job kind: train a CTR model from an uploaded CSV export and
-//! register it (champion only if it beats the champion on the same held-out rows).
+//! Training jobs: `train_ctr` trains a CTR model from an uploaded CSV export,
+//! `train_models` the hook, CTR and ROAS models from the workspace's creative
+//! history. Each model is registered, champion only if it beats the champion on
+//! the same held-out rows.
 
 use super::render_job::{JobRunError, ProgressSender};
 use crate::db::Db;
@@ -40,5 +42,29 @@ pub async fn run(
         99,
     ));
     tracing::info!(job_id = job.id, model = %model.version_label(), status = model.status.as_str(), "CTR model trained");
+    Ok(Vec::new())
+}
+
+pub async fn run_models(
+    db: &Db,
+    job: &Job,
+    hook_percentile: f64,
+    progress: &ProgressSender,
+) -> Result<Vec<RenderOutput>, JobRunError> {
+    progress.send_replace(("training hook, CTR and ROAS models".into(), 10));
+    let trained = crate::ml::creative_models::train_all(
+        db,
+        job.workspace_id,
+        Some(job.owner_id),
+        hook_percentile,
+        SPLIT_SEED,
+    )
+    .await?;
+    let summary: Vec<String> = [&trained.hook, &trained.ctr, &trained.roas]
+        .iter()
+        .map(|m| format!("{} {}", m.version_label(), m.status.as_str()))
+        .collect();
+    progress.send_replace((format!("registered {}", summary.join(", ")), 99));
+    tracing::info!(job_id = job.id, models = %summary.join(", "), "creative models trained");
     Ok(Vec::new())
 }

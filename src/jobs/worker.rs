@@ -10,7 +10,7 @@
 use super::queue::{JobQueue, JobTask};
 use super::render_job::{self, JobRunError};
 use super::store;
-use super::train_job;
+use super::{analyze_job, train_job};
 use crate::db::Db;
 use crate::domain::job::JobInput;
 use crate::domain::job::JobStatus;
@@ -94,6 +94,12 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
             JobInput::TrainCtr { file, .. } => {
                 train_job::run(&env.db, &env.media, &job, file, &progress_tx).await
             }
+            JobInput::TrainModels { hook_percentile } => {
+                train_job::run_models(&env.db, &job, *hook_percentile, &progress_tx).await
+            }
+            JobInput::Analyze { creative_id } => {
+                analyze_job::run(&env.db, &env.media, &job, *creative_id, &progress_tx).await
+            }
             _ => render_job::run(&env.db, &env.media, &job, &cancel, &progress_tx).await,
         }
     };
@@ -112,9 +118,13 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
     // progress writes only touch running rows, so both helpers can stop at once.
     watcher.abort();
     recorder.abort();
-    // Training jobs end on a stage worth keeping ("registered ctr-v2 as champion").
-    let summary =
-        matches!(job.input, JobInput::TrainCtr { .. }).then(|| progress_tx.borrow().0.clone());
+    // Training and analysis jobs end on a stage worth keeping
+    // ("registered ctr-v2 as champion").
+    let summary = matches!(
+        job.input,
+        JobInput::TrainCtr { .. } | JobInput::TrainModels { .. } | JobInput::Analyze { .. }
+    )
+    .then(|| progress_tx.borrow().0.clone());
     drop(progress_tx);
 
     match result {

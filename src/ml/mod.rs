@@ -2,13 +2,18 @@
 //! stored as. Models are plain data (weights, scalers, feature names), so serving
 //! one needs no ML library at all.
 
+pub mod accuracy;
+pub mod creative_models;
 pub mod csv_import;
+pub mod design;
 pub mod history;
 pub mod hook;
+pub mod linear;
 pub mod logistic;
 pub mod metrics;
 pub mod predict;
 pub mod registry;
+pub mod regressor;
 pub mod train;
 
 #[derive(Debug, thiserror::Error)]

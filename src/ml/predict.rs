@@ -1,7 +1,7 @@
 //! Serving predictions from the champion, each one logged with its model version.
 
-use super::registry::{self, ModelKind};
-use super::train::CsvCtrModel;
+use super::registry::{self, ModelKind, ModelRecord};
+use super::train::{CSV_FEATURE_SET_PREFIX, CsvCtrModel};
 use crate::db::{Db, now};
 use crate::domain::model::{Contribution, CtrBand, CtrPrediction};
 use crate::error::{Error, Result};
@@ -63,6 +63,12 @@ pub async fn predict_ctr(
     let champion = registry::champion(db, workspace_id, ModelKind::Ctr)
         .await?
         .ok_or(Error::NotFound("model"))?;
+    if !champion.feature_set.starts_with(CSV_FEATURE_SET_PREFIX) {
+        return Err(Error::Conflict(format!(
+            "the CTR champion {} scores creatives, not export rows: analyse a creative instead",
+            champion.version_label()
+        )));
+    }
     let model: CsvCtrModel = serde_json::from_value(champion.params.clone()).map_err(|e| {
         Error::Internal(format!(
             "model {} unreadable: {e}",
@@ -104,32 +110,66 @@ pub async fn predict_ctr(
         model_version: champion.version_label(),
         top_features: effects,
     };
-    let input = serde_json::to_string(inputs)
+    let input = serde_json::to_value(inputs)
         .map_err(|e| Error::Internal(format!("cannot encode input: {e}")))?;
-    on_pool!(db, pool => {
-        sqlx::query(
-            "INSERT INTO predictions (workspace_id, model_id, model_version, kind, input, predicted, created_by, created_at) \
-             VALUES ($1, $2, $3, 'ctr', $4, $5, $6, $7)",
-        )
-        .bind(workspace_id)
-        .bind(champion.id)
-        .bind(&prediction.model_version)
-        .bind(input)
-        .bind(ctr)
-        .bind(user_id)
-        .bind(now())
-        .execute(pool)
-        .await?;
-    });
+    log(
+        db,
+        &Logged {
+            workspace_id,
+            model: &champion,
+            input: &input,
+            predicted: ctr,
+            user_id,
+            creative_id: None,
+        },
+    )
+    .await?;
     Ok(prediction)
 }
 
-/// The input columns the champion CTR model reads, or `None` without a model.
+/// A prediction to log: which model made it, from what, about which creative.
+pub(crate) struct Logged<'a> {
+    pub workspace_id: i64,
+    pub model: &'a ModelRecord,
+    pub input: &'a serde_json::Value,
+    pub predicted: f64,
+    pub user_id: Option<i64>,
+    pub creative_id: Option<i64>,
+}
+
+/// Logs a shown prediction with its model version, so actuals can score it later.
+pub(crate) async fn log(db: &Db, p: &Logged<'_>) -> Result<()> {
+    let input = p.input.to_string();
+    on_pool!(db, pool => {
+        sqlx::query(
+            "INSERT INTO predictions (workspace_id, model_id, model_version, kind, input, predicted, \
+             created_by, created_at, creative_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(p.workspace_id)
+        .bind(p.model.id)
+        .bind(p.model.version_label())
+        .bind(p.model.kind.as_str())
+        .bind(input)
+        .bind(p.predicted)
+        .bind(p.user_id)
+        .bind(now())
+        .bind(p.creative_id)
+        .execute(pool)
+        .await?;
+    });
+    Ok(())
+}
+
+/// The input columns the champion CTR model reads, or `None` when there is no
+/// champion trained from a CSV export.
 pub async fn ctr_inputs(
     db: &Db,
     workspace_id: i64,
 ) -> Result<Option<(String, Vec<String>, Vec<String>)>> {
-    let Some(champion) = registry::champion(db, workspace_id, ModelKind::Ctr).await? else {
+    let Some(champion) = registry::champion(db, workspace_id, ModelKind::Ctr)
+        .await?
+        .filter(|c| c.feature_set.starts_with(CSV_FEATURE_SET_PREFIX))
+    else {
         return Ok(None);
     };
     let model: CsvCtrModel = serde_json::from_value(champion.params.clone()).map_err(|e| {

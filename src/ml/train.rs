@@ -44,10 +44,15 @@ pub fn classifier_metrics(probabilities: &[f64], labels: &[bool]) -> Metrics {
         log_loss: Some(metrics::log_loss(probabilities, labels)),
         mae: None,
         rmse: None,
+        mape: None,
+        interval_coverage: None,
         calibration: metrics::calibration(probabilities, labels, 10),
         test_rows: labels.len() as u64,
     }
 }
+
+/// Feature sets of CTR models trained from CSV exports start with this.
+pub const CSV_FEATURE_SET_PREFIX: &str = "ctr-csv-";
 
 /// Names the encoding, so only models reading rows the same way are compared.
 fn feature_set(encoding: &CsvEncoding) -> String {
@@ -62,7 +67,7 @@ fn feature_set(encoding: &CsvEncoding) -> String {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("ctr-csv-{hash:016x}")
+    format!("{CSV_FEATURE_SET_PREFIX}{hash:016x}")
 }
 
 /// Trains a CTR model from CSV bytes and registers it for `workspace_id`.

@@ -3,6 +3,7 @@
 
 mod access;
 mod campaigns;
+mod creatives;
 mod helpers;
 mod models;
 mod renders;

@@ -1,10 +1,10 @@
-//! The model registry in the UI: train a CTR model from a CSV export, see every
-//! model with its held-out metrics, and (admins) promote or roll back.
+//! The model registry in the UI: train models (from history, or a CTR model from
+//! a CSV export), see every model with its held-out metrics, (admins) promote or
+//! roll back, and score an export row with a CSV-trained CTR champion.
 
 use crate::error::AppResult;
 use crate::ui::{ErrorPanel, FormError, Loading};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use titan::domain::model::{CtrPrediction, ModelStatus, ModelSummary};
 
@@ -74,34 +74,36 @@ pub async fn ctr_inputs() -> AppResult<Option<(String, Vec<String>, Vec<String>)
     Ok(titan::ml::predict::ctr_inputs(&state()?.db, user.workspace_id).await?)
 }
 
-/// The Studio page: what exists today is model training and the registry;
-/// scoring a creative comes with the analysis job.
+/// Training from the workspace's history (hook, CTR, ROAS) and from a CSV
+/// export (CTR), both as background jobs.
 #[component]
-pub fn StudioPage() -> impl IntoView {
-    let promote = ServerAction::<PromoteModel>::new();
-    let rollback = ServerAction::<RollbackModel>::new();
-    let me = Resource::new(|| (), |_| crate::auth::current_user());
-    let models = Resource::new(
-        move || (promote.version().get(), rollback.version().get()),
-        |_| list_models(),
-    );
+pub fn Training() -> impl IntoView {
+    let history = ServerAction::<super::api::TrainFromHistory>::new();
+    let history_error = Signal::derive(move || history.value().get().and_then(|r| r.err()));
     let query = use_query_map();
-    let error = Signal::derive(move || {
-        promote
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .or_else(|| rollback.value().get().and_then(|r| r.err()))
-    });
     view! {
-        <Title text="Studio" />
-        <h1 class="mb-6 text-2xl font-semibold">"Studio"</h1>
         <section class="mb-6 rounded-xl bg-white p-6 shadow-sm">
-            <h2 class="mb-2 text-lg font-semibold">"Train a CTR model from an ad-platform export"</h2>
+            <h2 class="mb-2 text-lg font-semibold">"Train models"</h2>
+            <p class="mb-4 text-sm text-slate-600">
+                "From the workspace's creatives with results: the hook classifier (strong = hook rate at or above the chosen percentile), the CTR predictor and the ROAS predictor (booked plus pipeline revenue). 20 % of the creatives are held out; a new model becomes champion only if it beats the champion on them."
+            </p>
+            <ActionForm action=history attr:class="flex items-end gap-3">
+                <label class="block text-sm font-medium">
+                    "Strong hook percentile"
+                    <input type="number" name="hook_percentile" value="70" min="50" max="95" step="1" class="mt-1 block w-32 rounded border border-slate-300 px-3 py-2" />
+                </label>
+                <button type="submit" class="rounded bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500">"Train from history"</button>
+            </ActionForm>
+            <crate::ui::FieldMessage error=history_error field="hook_percentile" />
+            {move || history.value().get().map(|r| match r {
+                Ok(job) => view! { <p class="mt-2 text-sm text-emerald-700" data-testid="history-job">{format!("Training job #{} queued; the registry below shows the models when it finishes.", job.id)}</p> }.into_any(),
+                Err(e) => view! { <p role="alert" class="mt-2 text-sm text-red-700">{e.to_string()}</p> }.into_any(),
+            })}
+            <h3 class="mb-2 mt-6 font-semibold">"CTR model from an ad-platform export"</h3>
             <p class="mb-4 text-sm text-slate-600">
                 "A CSV with a 0/1 " <code>"click"</code> " column, or " <code>"clicks"</code> " and "
                 <code>"impressions"</code>
-                " columns; every other column is a feature (numbers as they are, text hashed into categories). 20 % of the rows are held out to evaluate it."
+                " columns; every other column is a feature (numbers as they are, text hashed into categories). It reads export columns, not creative features, so it is compared only with CSV models; an admin may promote it."
             </p>
             <form method="post" action="/api/v1/training-data" enctype="multipart/form-data" class="flex items-end gap-3">
                 <label class="block flex-1 text-sm font-medium">
@@ -117,12 +119,30 @@ pub fn StudioPage() -> impl IntoView {
                 </p>
             })}
         </section>
-        <CtrScorer models_version=Signal::derive(move || (promote.version().get(), rollback.version().get())) />
-        <section class="rounded-xl bg-white p-6 shadow-sm">
+    }
+}
+
+/// The registry: every model with its held-out metrics; admins promote and roll back.
+#[component]
+pub fn Registry(
+    promote: ServerAction<PromoteModel>,
+    rollback: ServerAction<RollbackModel>,
+) -> impl IntoView {
+    let me = Resource::new(|| (), |_| crate::auth::current_user());
+    let models = Resource::new(
+        move || (promote.version().get(), rollback.version().get()),
+        |_| list_models(),
+    );
+    let error = Signal::derive(move || {
+        promote
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| rollback.value().get().and_then(|r| r.err()))
+    });
+    view! {
+        <section class="mb-6 rounded-xl bg-white p-6 shadow-sm">
             <h2 class="mb-4 text-lg font-semibold">"Models"</h2>
-            <p class="mb-4 text-sm text-slate-500">
-                "Scoring a creative (hook class, CTR band, ROAS interval) is not available yet: it needs the creative analysis job. No score is shown until a trained model gives one."
-            </p>
             <FormError error />
             <Transition fallback=Loading>
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
@@ -150,7 +170,7 @@ fn ModelTable(
     rollback: ServerAction<RollbackModel>,
 ) -> impl IntoView {
     if list.is_empty() {
-        return view! { <p class="text-sm text-slate-500">"No model yet: train one from an export above."</p> }.into_any();
+        return view! { <p class="text-sm text-slate-500">"No model yet: train from history or from an export above."</p> }.into_any();
     }
     let kinds: Vec<&'static str> = {
         let mut k: Vec<&'static str> = list
@@ -171,6 +191,8 @@ fn ModelTable(
                     <th>"AUC"</th>
                     <th>"Log loss"</th>
                     <th>"MAE"</th>
+                    <th>"MAPE"</th>
+                    <th>"Interval"</th>
                     <th>"Held out"</th>
                     <th></th>
                 </tr>
@@ -188,7 +210,9 @@ fn ModelTable(
                                 <td>{m.training_rows}</td>
                                 <td>{number(m.metrics.auc, 3)}</td>
                                 <td>{number(m.metrics.log_loss, 4)}</td>
-                                <td>{number(m.metrics.mae, 3)}</td>
+                                <td>{number(m.metrics.mae, 4)}</td>
+                                <td>{m.metrics.mape.map(|v| format!("{:.1} %", v * 100.0)).unwrap_or_else(|| "–".into())}</td>
+                                <td>{m.metrics.interval_coverage.map(|v| format!("{:.0} % inside", v * 100.0)).unwrap_or_else(|| "–".into())}</td>
                                 <td>{m.metrics.test_rows}</td>
                                 <td class="text-right">
                                     {can_promote.then(|| view! {
@@ -225,18 +249,18 @@ fn ModelTable(
 
 /// Scores one row of inputs with the champion CTR model.
 #[component]
-fn CtrScorer(models_version: Signal<(usize, usize)>) -> impl IntoView {
+pub fn CtrScorer(models_version: Signal<(usize, usize)>) -> impl IntoView {
     let predict = ServerAction::<PredictCtr>::new();
     let inputs = Resource::new(move || models_version.get(), |_| ctr_inputs());
     let error = Signal::derive(move || predict.value().get().and_then(|r| r.err()));
     view! {
         <section class="mb-6 rounded-xl bg-white p-6 shadow-sm">
-            <h2 class="mb-4 text-lg font-semibold">"Predict a CTR"</h2>
+            <h2 class="mb-4 text-lg font-semibold">"Score an export row"</h2>
             <Suspense fallback=Loading>
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                     {move || Suspend::new(async move {
                         inputs.await.map(|found| match found {
-                            None => view! { <p class="text-sm text-slate-500" data-testid="no-model">"No model yet: train a CTR model first. No score is shown without one."</p> }.into_any(),
+                            None => view! { <p class="text-sm text-slate-500" data-testid="no-csv-model">"No CSV-trained CTR champion: train one from an export (and have an admin promote it when a creative model is champion). No score is shown without one."</p> }.into_any(),
                             Some((version, numeric, categorical)) => view! {
                                 <ActionForm action=predict>
                                     <FormError error />
@@ -267,7 +291,7 @@ fn CtrScorer(models_version: Signal<(usize, usize)>) -> impl IntoView {
 #[component]
 fn PredictionView(p: CtrPrediction) -> impl IntoView {
     view! {
-        <div class="mt-4 rounded border border-slate-200 p-4" data-testid="ctr-prediction">
+        <div class="mt-4 rounded border border-slate-200 p-4" data-testid="csv-ctr-prediction">
             <p class="text-lg font-semibold">
                 {format!("CTR {:.2} % · {}", p.ctr * 100.0, p.band.as_str())}
             </p>

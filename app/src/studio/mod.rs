@@ -1,0 +1,33 @@
+//! The Studio: score a creative (hook class, CTR band, ROAS interval, reasons and
+//! model versions), train and manage the models, and see how accurate they were.
+
+mod accuracy;
+mod api;
+mod creative;
+mod registry;
+
+pub use api::*;
+pub use registry::{
+    CtrInputs, ListModels, PredictCtr, PromoteModel, RollbackModel, ctr_inputs, list_models,
+    predict_ctr, promote_model, rollback_model,
+};
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn StudioPage() -> impl IntoView {
+    let promote = ServerAction::<PromoteModel>::new();
+    let rollback = ServerAction::<RollbackModel>::new();
+    let models_version =
+        Signal::derive(move || (promote.version().get(), rollback.version().get()));
+    view! {
+        <Title text="Studio" />
+        <h1 class="mb-6 text-2xl font-semibold">"Studio"</h1>
+        <creative::CreativeWorkbench />
+        <registry::Registry promote rollback />
+        <accuracy::AccuracyView refresh=Signal::derive(move || promote.version().get() + rollback.version().get()) />
+        <registry::Training />
+        <registry::CtrScorer models_version />
+    }
+}

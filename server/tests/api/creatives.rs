@@ -1,0 +1,221 @@
+//! Creatives in the Studio over HTTP: adding one is checked field by field, the
+//! analyze job extracts its features from the video and asks the models (which
+//! say "no model yet" until trained), training from history is a job, and the
+//! Accuracy endpoint scores logged predictions against actuals.
+
+use crate::helpers::*;
+use crate::renders::{upload_clip, wait_for};
+use serde_json::Value;
+use std::time::Duration;
+
+async fn campaign(app: &TestApp) -> i64 {
+    let created: Value = app
+        .call(
+            "campaigns/create",
+            &[
+                ("name", "Spring promo"),
+                ("objective", "leads"),
+                ("daily_budget", "120"),
+                ("currency", "USD"),
+                ("platforms[0]", "tiktok"),
+                ("niche", "fitness"),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    created["id"].as_i64().unwrap()
+}
+
+fn pairs<'a>(owned: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    owned.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+async fn creatives(app: &TestApp) -> Vec<Value> {
+    app.call("creatives/list", &[]).await.json().await.unwrap()
+}
+
+async fn creative(app: &TestApp, id: i64) -> Value {
+    let (creative, _job): (Value, Value) = app
+        .call("creatives/get", &[("id", &id.to_string())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    creative
+}
+
+async fn analyse(app: &TestApp, id: i64) -> Value {
+    let job: Value = app
+        .call("creatives/analyze", &[("creative_id", &id.to_string())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(job["kind"], "analyze", "{job}");
+    wait_for(
+        app,
+        job["id"].as_i64().unwrap(),
+        "succeeded",
+        Duration::from_secs(60),
+    )
+    .await;
+    creative(app, id).await["analysis"].clone()
+}
+
+#[tokio::test]
+async fn a_creative_is_analysed_from_its_video_and_scored_once_models_are_trained() {
+    let app = spawn_app().await;
+    app.login_ok(MARKETER_EMAIL).await;
+    let campaign_id = campaign(&app).await.to_string();
+    let clip = upload_clip(&app, 4).await.to_string();
+
+    // Bad input: every broken rule named, nothing stored.
+    let bad = app
+        .call(
+            "creatives/create",
+            &[
+                ("form[campaign_id]", &campaign_id),
+                ("form[name]", ""),
+                ("form[asset_id]", "x"),
+                ("form[hook_text]", "Want abs?"),
+                ("form[cta_text]", "Join"),
+                ("form[captions]", "soon Hello"),
+                ("form[platform]", "myspace"),
+                ("form[placement]", "reels"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    let body: Value = bad.json().await.unwrap();
+    let fields: Vec<&str> = body["Invalid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for field in ["name", "asset_id", "captions line 1", "platform"] {
+        assert!(fields.contains(&field), "{field} not named: {body}");
+    }
+    let form = |platform: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("form[campaign_id]", campaign_id.clone()),
+            ("form[name]", "Abs in 30 days".into()),
+            ("form[asset_id]", clip.clone()),
+            ("form[hook_text]", "Want abs in 30 days?".into()),
+            ("form[cta_text]", "Join free today".into()),
+            ("form[captions]", "0-1.5 3 moves".into()),
+            ("form[platform]", platform.into()),
+            ("form[placement]", "reels".into()),
+        ]
+    };
+    let refused = app.call("creatives/create", &pairs(&form("youtube"))).await;
+    assert_eq!(refused.status(), 422);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["Invalid"][0]["field"], "platform", "{body}");
+    assert!(
+        creatives(&app).await.is_empty(),
+        "refused creatives are not stored"
+    );
+
+    let created = app.call("creatives/create", &pairs(&form("tiktok"))).await;
+    assert_eq!(created.status(), 200);
+    let id: i64 = created.json().await.unwrap();
+
+    // No model yet: the analysis extracts features and says so, never a score.
+    let analysis = analyse(&app, id).await;
+    for kind in ["hook", "ctr", "roas"] {
+        assert_eq!(analysis[kind]["state"], "unavailable", "{analysis}");
+        let why = analysis[kind]["value"].as_str().unwrap();
+        assert!(why.contains(&format!("no {kind} model yet")), "{analysis}");
+    }
+    let stored = creative(&app, id).await;
+    let features = &stored["features"];
+    assert!(
+        (features["duration_secs"].as_f64().unwrap() - 4.0).abs() < 0.1,
+        "{features}"
+    );
+    assert_eq!(features["text_in_first_second"], true);
+    assert_eq!(features["hook"]["is_question"], true);
+    assert_eq!(
+        stored["feature_set"],
+        titan::domain::features::FEATURE_SET_VERSION
+    );
+
+    // Past creatives with results, then training from history as a job.
+    let db = &app.running.as_ref().unwrap().db;
+    let campaigns = titan::campaigns::list(db, app.workspace_id, true)
+        .await
+        .unwrap();
+    let past =
+        titan::demo_creatives::generate_history(&campaigns, time::macros::date!(2026 - 11 - 01));
+    titan::creatives::insert_demo_history(
+        db,
+        app.workspace_id,
+        titan::domain::features::FEATURE_SET_VERSION,
+        &past,
+    )
+    .await
+    .unwrap();
+    let refused = app
+        .call("models/train-from-history", &[("hook_percentile", "200")])
+        .await;
+    assert_eq!(refused.status(), 422);
+    let job: Value = app
+        .call("models/train-from-history", &[("hook_percentile", "70")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let done = wait_for(
+        &app,
+        job["id"].as_i64().unwrap(),
+        "succeeded",
+        Duration::from_secs(60),
+    )
+    .await;
+    assert!(
+        done["stage"].as_str().unwrap().contains("hook-v1 champion"),
+        "{done}"
+    );
+
+    let analysis = analyse(&app, id).await;
+    for (kind, version) in [("hook", "hook-v1"), ("ctr", "ctr-v1"), ("roas", "roas-v1")] {
+        assert_eq!(analysis[kind]["state"], "predicted", "{analysis}");
+        assert_eq!(analysis[kind]["value"]["model_version"], version);
+        assert!(
+            !analysis[kind]["value"]["reasons"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+    }
+    let ctr = &analysis["ctr"]["value"];
+    assert!(
+        ctr["low"].as_f64() <= ctr["ctr"].as_f64() && ctr["ctr"].as_f64() <= ctr["high"].as_f64()
+    );
+
+    // Accuracy needs actuals: the new creative has none; a past one has.
+    let accuracy: Vec<Value> = app.call("models/accuracy", &[]).await.json().await.unwrap();
+    assert!(accuracy.is_empty(), "{accuracy:?}");
+    let past_id = creatives(&app)
+        .await
+        .iter()
+        .find(|c| c["has_video"] == false)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    analyse(&app, past_id).await;
+    let accuracy: Vec<Value> = app.call("models/accuracy", &[]).await.json().await.unwrap();
+    assert_eq!(accuracy.len(), 3, "{accuracy:?}");
+    assert!(accuracy.iter().all(|a| a["matched"] == 1));
+
+    // Another workspace's creative cannot be analysed.
+    let other = app
+        .call("creatives/analyze", &[("creative_id", "999999")])
+        .await;
+    assert_eq!(other.status(), 422);
+    let body: Value = other.json().await.unwrap();
+    assert_eq!(body["Invalid"][0]["field"], "creative_id");
+}

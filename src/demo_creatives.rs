@@ -1,0 +1,224 @@
+//! The demo workspace's creatives: a generated history of past creatives with
+//! results (enough to train every model, all marked demo), the models trained on
+//! it, and two short generated videos to analyse in the Studio on first start.
+
+use crate::assets::{self, NewAsset};
+use crate::creatives::{self, PastCreative};
+use crate::db::Db;
+use crate::domain::creative::{CreativeDraft, Placement};
+use crate::domain::features::FEATURE_SET_VERSION;
+use crate::domain::render::CaptionCue;
+use crate::domain::{Campaign, Platform};
+use crate::error::{Error, Result};
+use crate::media::MediaDirs;
+use crate::ml::creative_models;
+use crate::ml::history::{self, HistoryCampaign};
+use std::path::Path;
+
+/// Past creatives generated for the demo workspace.
+pub const HISTORY_CREATIVES: usize = 240;
+/// Seed of the demo history, so every fresh start has the same one.
+pub const HISTORY_SEED: u64 = 2026;
+/// Percentile of hook rate at or above which a demo hook counts as strong.
+pub const DEMO_HOOK_PERCENTILE: f64 = 0.7;
+
+fn history_campaigns(campaigns: &[Campaign]) -> Vec<HistoryCampaign> {
+    campaigns
+        .iter()
+        .map(|c| HistoryCampaign {
+            id: c.id,
+            niche: c.niche,
+            objective: c.objective,
+            platforms: c.platforms.clone(),
+        })
+        .collect()
+}
+
+/// The generated history of the workspace's campaigns, as seeded.
+pub fn generate_history(campaigns: &[Campaign], last_day: time::Date) -> Vec<PastCreative> {
+    history::generate(
+        HISTORY_SEED,
+        HISTORY_CREATIVES,
+        &history_campaigns(campaigns),
+        last_day,
+    )
+}
+
+/// Stores the generated history (results up to yesterday) and trains the hook,
+/// CTR and ROAS models on it, so the Studio works on first start.
+pub async fn seed_history(db: &Db, workspace_id: i64, admin_id: i64) -> Result<()> {
+    let campaigns = crate::campaigns::list(db, workspace_id, true).await?;
+    let yesterday = time::OffsetDateTime::now_utc().date() - time::Duration::days(1);
+    let past = generate_history(&campaigns, yesterday);
+    creatives::insert_demo_history(db, workspace_id, FEATURE_SET_VERSION, &past).await?;
+    creative_models::train_all(
+        db,
+        workspace_id,
+        Some(admin_id),
+        DEMO_HOOK_PERCENTILE,
+        HISTORY_SEED,
+    )
+    .await?;
+    Ok(())
+}
+
+/// A demo video: coloured scenes (each change is a cut) over a tone whose first
+/// second is `first_second_gain` louder than the rest.
+struct DemoVideo {
+    name: &'static str,
+    hook: &'static str,
+    cta: &'static str,
+    caption: Option<&'static str>,
+    scenes: &'static [(&'static str, f64)],
+    first_second_gain: f64,
+}
+
+const DEMO_VIDEOS: &[DemoVideo] = &[
+    DemoVideo {
+        name: "Demo video: 3 moves, fast cuts",
+        hook: "Want abs in 30 days?",
+        cta: "Join free today",
+        caption: Some("3 moves. 30 days."),
+        scenes: &[
+            ("red", 0.8),
+            ("blue", 0.8),
+            ("green", 1.0),
+            ("orange", 2.4),
+            ("purple", 3.0),
+        ],
+        first_second_gain: 1.0,
+    },
+    DemoVideo {
+        name: "Demo video: one slow shot",
+        hook: "Our studio has classes for every level of experience",
+        cta: "Learn more",
+        caption: None,
+        scenes: &[("gray", 8.0)],
+        first_second_gain: 0.2,
+    },
+];
+
+async fn render_demo_video(video: &DemoVideo, path: &Path) -> Result<()> {
+    let mut command = tokio::process::Command::new("ffmpeg");
+    command.args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"]);
+    let total: f64 = video.scenes.iter().map(|(_, d)| d).sum();
+    for (colour, secs) in video.scenes {
+        command.args([
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("color=c={colour}:s=540x960:r=30:d={secs}"),
+        ]);
+    }
+    command.args([
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("sine=frequency=330:sample_rate=48000:duration={total}"),
+    ]);
+    let n = video.scenes.len();
+    let inputs: String = (0..n).map(|i| format!("[{i}:v]")).collect();
+    let filter = format!(
+        "{inputs}concat=n={n}:v=1:a=0[v];[{n}:a]volume='if(lt(t,1),{},0.1)':eval=frame[a]",
+        video.first_second_gain
+    );
+    command
+        .args(["-filter_complex", &filter, "-map", "[v]", "-map", "[a]"])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+        ])
+        .arg(path)
+        .kill_on_drop(true);
+    let output = command
+        .output()
+        .await
+        .map_err(|e| Error::Internal(format!("ffmpeg could not be started: {e}")))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(Error::Internal(format!(
+            "ffmpeg could not make a demo video: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )))
+    }
+}
+
+/// Generates the demo videos and adds them as creatives of the first campaign
+/// that runs on TikTok or Meta, ready to analyse.
+pub async fn seed_videos(
+    db: &Db,
+    media: &MediaDirs,
+    workspace_id: i64,
+    owner_id: i64,
+) -> Result<()> {
+    let campaigns = crate::campaigns::list(db, workspace_id, true).await?;
+    let Some((campaign, platform)) = campaigns.iter().find_map(|c| {
+        [Platform::TikTok, Platform::Meta]
+            .into_iter()
+            .find(|p| c.platforms.contains(p))
+            .map(|p| (c, p))
+    }) else {
+        return Ok(());
+    };
+    for video in DEMO_VIDEOS {
+        let tmp = media
+            .tmp()
+            .join(format!("demo-{}.mp4", ulid::Ulid::generate()));
+        render_demo_video(video, &tmp).await?;
+        let info = crate::render::probe(&tmp)
+            .await
+            .map_err(|e| Error::Internal(format!("demo video unreadable: {e}")))?;
+        let bytes = tokio::fs::metadata(&tmp)
+            .await
+            .map(|m| m.len())
+            .unwrap_or(0);
+        let asset_id = assets::insert(
+            db,
+            &NewAsset {
+                workspace_id,
+                owner_id,
+                original_name: &format!("{}.mp4", video.name),
+                bytes: bytes as i64,
+                info: &info,
+            },
+        )
+        .await?;
+        let file = format!("{asset_id}.mp4");
+        tokio::fs::rename(&tmp, media.asset_path(&file))
+            .await
+            .map_err(|e| Error::Internal(format!("demo video not stored: {e}")))?;
+        assets::set_file(db, asset_id, &file).await?;
+        let draft = CreativeDraft {
+            campaign_id: campaign.id,
+            name: video.name.to_owned(),
+            asset_id,
+            hook_text: video.hook.to_owned(),
+            cta_text: video.cta.to_owned(),
+            captions: video
+                .caption
+                .map(|text| CaptionCue {
+                    start: 0.0,
+                    end: 1.5,
+                    text: text.to_owned(),
+                })
+                .into_iter()
+                .collect(),
+            platform,
+            placement: Placement::Reels,
+        };
+        creatives::create(db, workspace_id, owner_id, &draft, true).await?;
+    }
+    tracing::info!(
+        workspace_id,
+        videos = DEMO_VIDEOS.len(),
+        "demo videos added"
+    );
+    Ok(())
+}
