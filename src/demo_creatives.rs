@@ -94,64 +94,22 @@ const DEMO_VIDEOS: &[DemoVideo] = &[
         cta: "Learn more",
         caption: None,
         scenes: &[("gray", 8.0)],
-        first_second_gain: 0.2,
+        first_second_gain: 0.12,
     },
 ];
 
 async fn render_demo_video(video: &DemoVideo, path: &Path) -> Result<()> {
-    let mut command = tokio::process::Command::new("ffmpeg");
-    command.args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"]);
-    let total: f64 = video.scenes.iter().map(|(_, d)| d).sum();
-    for (colour, secs) in video.scenes {
-        command.args([
-            "-f",
-            "lavfi",
-            "-i",
-            &format!("color=c={colour}:s=540x960:r=30:d={secs}"),
-        ]);
-    }
-    command.args([
-        "-f",
-        "lavfi",
-        "-i",
-        &format!("sine=frequency=330:sample_rate=48000:duration={total}"),
-    ]);
-    let n = video.scenes.len();
-    let inputs: String = (0..n).map(|i| format!("[{i}:v]")).collect();
-    let filter = format!(
-        "{inputs}concat=n={n}:v=1:a=0[v];[{n}:a]volume='if(lt(t,1),{},0.1)':eval=frame[a]",
-        video.first_second_gain
-    );
-    command
-        .args(["-filter_complex", &filter, "-map", "[v]", "-map", "[a]"])
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-        ])
-        .arg(path)
-        .kill_on_drop(true);
-    let output = command
-        .output()
-        .await
-        .map_err(|e| Error::Internal(format!("ffmpeg could not be started: {e}")))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(Error::Internal(format!(
-            "ffmpeg could not make a demo video: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        )))
-    }
+    let (path, scenes, gain) = (path.to_owned(), video.scenes, video.first_second_gain);
+    tokio::task::spawn_blocking(move || {
+        crate::render::test_media::generate_scene_clip(&path, scenes, (540, 960), gain)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("demo video task failed: {e}")))?
+    .map_err(|e| Error::Internal(format!("demo video not made: {e}")))
 }
 
-/// Generates the demo videos and adds them as creatives of the first campaign
-/// that runs on TikTok or Meta, ready to analyse.
+/// Generates the demo videos and adds them as creatives of the fitness campaign
+/// (or else the first that runs on TikTok or Meta), ready to analyse.
 pub async fn seed_videos(
     db: &Db,
     media: &MediaDirs,
@@ -159,7 +117,11 @@ pub async fn seed_videos(
     owner_id: i64,
 ) -> Result<()> {
     let campaigns = crate::campaigns::list(db, workspace_id, true).await?;
-    let Some((campaign, platform)) = campaigns.iter().find_map(|c| {
+    let mut fitness_first = campaigns
+        .iter()
+        .filter(|c| c.niche == crate::domain::Niche::Fitness)
+        .chain(campaigns.iter());
+    let Some((campaign, platform)) = fitness_first.find_map(|c| {
         [Platform::TikTok, Platform::Meta]
             .into_iter()
             .find(|p| c.platforms.contains(p))

@@ -278,19 +278,13 @@ async fn analysis_finds_known_cuts_and_a_loud_first_second() {
     let path = dir.path().join("cuts.mp4");
     // Four flat colours: cuts at 1 s, 2 s and 3.5 s; the tone is 20 dB louder in
     // the first second.
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args(["-f", "lavfi", "-i", "color=c=red:s=320x568:r=30:d=1"])
-        .args(["-f", "lavfi", "-i", "color=c=blue:s=320x568:r=30:d=1"])
-        .args(["-f", "lavfi", "-i", "color=c=green:s=320x568:r=30:d=1.5"])
-        .args(["-f", "lavfi", "-i", "color=c=yellow:s=320x568:r=30:d=1.5"])
-        .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=5"])
-        .args(["-filter_complex", "[0:v][1:v][2:v][3:v]concat=n=4:v=1:a=0[v];[4:a]volume='if(lt(t,1),1.0,0.1)':eval=frame[a]"])
-        .args(["-map", "[v]", "-map", "[a]", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"])
-        .arg(&path)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    titan::render::test_media::generate_scene_clip(
+        &path,
+        &[("red", 1.0), ("blue", 1.0), ("green", 1.5), ("yellow", 1.5)],
+        (320, 568),
+        1.0,
+    )
+    .unwrap();
     let cues = [titan::domain::render::CaptionCue {
         start: 0.2,
         end: 1.2,

@@ -44,6 +44,7 @@ test("open Studio, analyse a demo creative, see the three predictions with model
 
   // The analyze job runs ffmpeg on the video, then asks each champion.
   await page.getByRole("button", { name: "Analyse" }).click();
+  await expect(page).toHaveURL(/job=\d+/);
   const hook = page.getByTestId("hook-prediction");
   await expect(hook).toContainText(/(VIRAL|STRONG|WEAK) · P\(strong\) \d+ %/, { timeout: 30_000 });
   await expect(hook).toContainText("model hook-v1");

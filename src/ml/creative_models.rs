@@ -147,6 +147,16 @@ pub async fn train_all(
     Ok(TrainedModels { hook, ctr, roas })
 }
 
+/// What a regressor said about a creative, before it is named CTR or ROAS.
+struct Scored {
+    value: f64,
+    low: f64,
+    high: f64,
+    coverage: f64,
+    model_version: String,
+    reasons: Vec<crate::domain::creative::Reason>,
+}
+
 fn unreadable(model: &ModelRecord, e: serde_json::Error) -> Error {
     Error::Internal(format!("model {} unreadable: {e}", model.version_label()))
 }
@@ -216,61 +226,57 @@ pub async fn analyze(
         }
     };
 
-    let regressor_of = |kind: ModelKind| async move {
-        match registry::champion(db, ws, kind).await? {
-            None => Ok(Err(no_model(kind.as_str()))),
-            Some(m) if m.feature_set != context_feature_set() => Ok(Err(other_features(&m))),
-            Some(m) => {
-                let stored: StoredRegressor =
-                    serde_json::from_value(m.params.clone()).map_err(|e| unreadable(&m, e))?;
-                Ok::<_, Error>(Ok((m, stored)))
+    // The CTR and ROAS champions: a point, its interval and reasons, logged.
+    let base = &base;
+    let regress = |kind: ModelKind| async move {
+        let m = match registry::champion(db, ws, kind).await? {
+            None => return Ok(Err(no_model(kind.as_str()))),
+            Some(m) if m.feature_set != context_feature_set() => {
+                return Ok(Err(other_features(&m)));
             }
-        }
+            Some(m) => m,
+        };
+        let stored: StoredRegressor =
+            serde_json::from_value(m.params.clone()).map_err(|e| unreadable(&m, e))?;
+        let row = stored.row(base);
+        let (value, low, high) = stored.model.predict(&row);
+        logged(&m, value).await?;
+        Ok::<_, Error>(Ok(Scored {
+            value,
+            low,
+            high,
+            coverage: m.metrics.interval_coverage.unwrap_or_default(),
+            model_version: m.version_label(),
+            reasons: design::reasons(
+                &stored.names(),
+                &row,
+                &stored.model.model.contributions(&row),
+                REASONS,
+            ),
+        }))
     };
-
-    let ctr = match regressor_of(ModelKind::Ctr).await? {
+    let ctr = match regress(ModelKind::Ctr).await? {
         Err(why) => Outcome::Unavailable(why),
-        Ok((m, stored)) => {
-            let row = stored.row(&base);
-            let (ctr, low, high) = stored.model.predict(&row);
-            logged(&m, ctr).await?;
-            Outcome::Predicted(CreativeCtr {
-                ctr,
-                band: CtrBand::of(ctr),
-                low,
-                high,
-                coverage: m.metrics.interval_coverage.unwrap_or_default(),
-                model_version: m.version_label(),
-                reasons: design::reasons(
-                    &stored.names(),
-                    &row,
-                    &stored.model.model.contributions(&row),
-                    REASONS,
-                ),
-            })
-        }
+        Ok(s) => Outcome::Predicted(CreativeCtr {
+            ctr: s.value,
+            band: CtrBand::of(s.value),
+            low: s.low,
+            high: s.high,
+            coverage: s.coverage,
+            model_version: s.model_version,
+            reasons: s.reasons,
+        }),
     };
-
-    let roas = match regressor_of(ModelKind::Roas).await? {
+    let roas = match regress(ModelKind::Roas).await? {
         Err(why) => Outcome::Unavailable(why),
-        Ok((m, stored)) => {
-            let row = stored.row(&base);
-            let (roas, low, high) = stored.model.predict(&row);
-            logged(&m, roas).await?;
-            Outcome::Predicted(RoasPrediction {
-                roas,
-                low,
-                high,
-                coverage: m.metrics.interval_coverage.unwrap_or_default(),
-                model_version: m.version_label(),
-                reasons: design::reasons(
-                    &stored.names(),
-                    &row,
-                    &stored.model.model.contributions(&row),
-                    REASONS,
-                ),
-            })
-        }
+        Ok(s) => Outcome::Predicted(RoasPrediction {
+            roas: s.value,
+            low: s.low,
+            high: s.high,
+            coverage: s.coverage,
+            model_version: s.model_version,
+            reasons: s.reasons,
+        }),
     };
 
     Ok(CreativeAnalysis {

@@ -180,6 +180,36 @@ pub async fn champion(db: &Db, workspace_id: i64, kind: ModelKind) -> Result<Opt
     row.map(ModelRow::into_record).transpose()
 }
 
+/// The champion of `kind` when it reads `feature_set`, its parameters (or the
+/// `key` entry of them) read as `T`. `None` when there is none, when it reads
+/// other features, or when it cannot be read (logged): a challenger is then not
+/// compared with it.
+pub async fn comparable_champion<T: serde::de::DeserializeOwned>(
+    db: &Db,
+    workspace_id: i64,
+    kind: ModelKind,
+    feature_set: &str,
+    key: Option<&str>,
+) -> Result<Option<T>> {
+    let Some(champion) = champion(db, workspace_id, kind).await? else {
+        return Ok(None);
+    };
+    if champion.feature_set != feature_set {
+        return Ok(None);
+    }
+    let params = match key {
+        Some(key) => champion.params[key].clone(),
+        None => champion.params.clone(),
+    };
+    match serde_json::from_value(params) {
+        Ok(model) => Ok(Some(model)),
+        Err(e) => {
+            tracing::warn!(model = %champion.version_label(), error = %e, "champion unreadable; not compared");
+            Ok(None)
+        }
+    }
+}
+
 /// Every model of the workspace, newest first.
 pub async fn list(db: &Db, workspace_id: i64) -> Result<Vec<ModelRecord>> {
     let sql = format!("{SELECT} WHERE workspace_id = $1 ORDER BY kind, version DESC");

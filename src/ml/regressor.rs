@@ -190,22 +190,15 @@ pub(crate) async fn train_and_register(
         &actual,
         Some(inside as f64 / actual.len().max(1) as f64),
     );
-    let champion_on_same_holdout = match registry::champion(db, job.workspace_id, job.kind).await? {
-        Some(champion) if champion.feature_set == job.feature_set => {
-            match serde_json::from_value::<StoredRegressor>(champion.params.clone()) {
-                Ok(old) => Some(regression_metrics(
-                    &old.predict_points(base_test.view()),
-                    &actual,
-                    None,
-                )),
-                Err(e) => {
-                    tracing::warn!(model = %champion.version_label(), error = %e, "champion unreadable; not compared");
-                    None
-                }
-            }
-        }
-        _ => None,
-    };
+    let champion_on_same_holdout = registry::comparable_champion::<StoredRegressor>(
+        db,
+        job.workspace_id,
+        job.kind,
+        &job.feature_set,
+        None,
+    )
+    .await?
+    .map(|old| regression_metrics(&old.predict_points(base_test.view()), &actual, None));
     let params = serde_json::to_value(&stored)
         .map_err(|e| Error::Internal(format!("cannot encode model: {e}")))?;
     let record = registry::register(

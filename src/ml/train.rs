@@ -138,21 +138,15 @@ pub(crate) async fn train_and_register(
     .map_err(|e| Error::Internal(format!("training task failed: {e}")))?
     .map_err(|e| Error::Invalid(FieldErrors::single(job.input_field, e.to_string())))?;
     let metrics = classifier_metrics(&model.probabilities(x_test.view()), &y_test);
-    let champion_on_same_holdout = match registry::champion(db, job.workspace_id, job.kind).await? {
-        Some(champion) if champion.feature_set == job.feature_set => {
-            match serde_json::from_value::<LogisticModel>(champion.params["model"].clone()) {
-                Ok(old) => Some(classifier_metrics(
-                    &old.probabilities(x_test.view()),
-                    &y_test,
-                )),
-                Err(e) => {
-                    tracing::warn!(model = %champion.version_label(), error = %e, "champion unreadable; not compared");
-                    None
-                }
-            }
-        }
-        _ => None,
-    };
+    let champion_on_same_holdout = registry::comparable_champion::<LogisticModel>(
+        db,
+        job.workspace_id,
+        job.kind,
+        &job.feature_set,
+        Some("model"),
+    )
+    .await?
+    .map(|old| classifier_metrics(&old.probabilities(x_test.view()), &y_test));
     let params = wrap(model).map_err(|e| Error::Internal(format!("cannot encode model: {e}")))?;
     registry::register(
         db,

@@ -1,5 +1,5 @@
-//! Test media made by ffmpeg itself (lavfi `testsrc` pattern + `sine` tone), for
-//! tests and benchmarks: nothing is ever downloaded.
+//! Media made by ffmpeg itself (lavfi patterns, flat colours and a `sine` tone),
+//! for tests, benchmarks and the demo workspace: nothing is ever downloaded.
 
 use std::path::Path;
 use std::process::Command;
@@ -13,7 +13,8 @@ pub fn generate_clip(
     height: u32,
     volume_db: f64,
 ) -> std::io::Result<()> {
-    let output = Command::new("ffmpeg")
+    let mut command = Command::new("ffmpeg");
+    command
         .args([
             "-hide_banner",
             "-loglevel",
@@ -31,6 +32,13 @@ pub fn generate_clip(
             "sine=frequency=440:sample_rate=48000:duration={seconds}"
         ))
         .args(["-af", &format!("volume={volume_db}dB")])
+        .arg("-shortest");
+    encode_to(command, path)
+}
+
+/// Encodes H.264/AAC to `path` with the inputs `command` was given.
+fn encode_to(mut command: Command, path: &Path) -> std::io::Result<()> {
+    let output = command
         .args([
             "-c:v",
             "libx264",
@@ -40,7 +48,6 @@ pub fn generate_clip(
             "yuv420p",
             "-c:a",
             "aac",
-            "-shortest",
         ])
         .arg(path)
         .output()?;
@@ -48,8 +55,57 @@ pub fn generate_clip(
         Ok(())
     } else {
         Err(std::io::Error::other(format!(
-            "ffmpeg could not generate a test clip: {}",
-            String::from_utf8_lossy(&output.stderr)
+            "ffmpeg could not generate a clip: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )))
+    }
+}
+
+/// Writes an H.264/AAC MP4 of flat-colour scenes, `(colour, seconds)` each (so
+/// every change of scene is a cut), over a 330 Hz tone whose first second is at
+/// `first_second_gain` and the rest at 0.1 of full scale.
+pub fn generate_scene_clip(
+    path: &Path,
+    scenes: &[(&str, f64)],
+    (width, height): (u32, u32),
+    first_second_gain: f64,
+) -> std::io::Result<()> {
+    let mut command = Command::new("ffmpeg");
+    command.args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"]);
+    let total: f64 = scenes.iter().map(|(_, d)| d).sum();
+    for (colour, secs) in scenes {
+        command.args(["-f", "lavfi", "-i"]);
+        command.arg(format!("color=c={colour}:s={width}x{height}:r=30:d={secs}"));
+    }
+    command.args(["-f", "lavfi", "-i"]);
+    command.arg(format!(
+        "sine=frequency=330:sample_rate=48000:duration={total}"
+    ));
+    let n = scenes.len();
+    let inputs: String = (0..n).map(|i| format!("[{i}:v]")).collect();
+    let filter = format!(
+        "{inputs}concat=n={n}:v=1:a=0[v];[{n}:a]volume='if(lt(t,1),{first_second_gain},0.1)':eval=frame[a]"
+    );
+    let output = command
+        .args(["-filter_complex", &filter, "-map", "[v]", "-map", "[a]"])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+        ])
+        .arg(path)
+        .output()?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!(
+            "ffmpeg could not generate a scene clip: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
         )))
     }
 }

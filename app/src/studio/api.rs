@@ -101,10 +101,13 @@ pub async fn analyze_creative(creative_id: i64) -> AppResult<Job> {
     use crate::guard::{require_user, state};
     use titan::domain::job::JobInput;
     let user = require_user()?;
-    Ok(state()?
+    let job = state()?
         .jobs
         .enqueue(&user, JobInput::Analyze { creative_id })
-        .await?)
+        .await?;
+    // The page follows the job named in its address, with or without JavaScript.
+    leptos_axum::redirect(&format!("/studio?creative={creative_id}&job={}", job.id));
+    Ok(job)
 }
 
 /// Queues training of the hook, CTR and ROAS models on the workspace's creatives

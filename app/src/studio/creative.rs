@@ -25,31 +25,24 @@ pub fn CreativeWorkbench() -> impl IntoView {
     let analyze = ServerAction::<AnalyzeCreative>::new();
     let create = ServerAction::<CreateCreative>::new();
     let live = crate::renders::live_jobs(false);
-    let queued = Memo::new(move |_| analyze.value().get().and_then(|r| r.ok()).map(|j| j.id));
-    // The analysis job once it is over, so the creative is read again then.
-    let finished = Memo::new(move |_| {
+    // The analysis job being followed: named in the address after "Analyse".
+    let queued = Memo::new(move |_| query.read().get("job").and_then(|v| v.parse::<i64>().ok()));
+    // Where the followed job is, from the live stream: the creative is read again
+    // at each step, so its stage shows while it runs and the analysis when done.
+    let followed = Memo::new(move |_| {
         let id = queued.get()?;
-        live.with(|jobs| {
-            jobs.get(&id)
-                .filter(|j| j.status.is_final())
-                .map(|j| (j.id, j.status))
-        })
+        live.with(|jobs| jobs.get(&id).map(|j| (j.status, j.stage.clone())))
     });
     let creatives = Resource::new(move || create.version().get(), |_| list_creatives());
     let detail = Resource::new(
-        move || (selected.get(), analyze.version().get(), finished.get()),
-        move |(id, _, _)| async move {
+        move || (selected.get(), queued.get(), followed.get()),
+        move |(id, job, _)| async move {
             match id {
-                Some(id) => get_creative(id, queued.get_untracked()).await.map(Some),
+                Some(id) => get_creative(id, job).await.map(Some),
                 None => Ok(None),
             }
         },
     );
-    let running = move || {
-        let id = queued.get()?;
-        live.with(|jobs| jobs.get(&id).cloned())
-            .filter(|j| !j.status.is_final())
-    };
     let analyze_error = Signal::derive(move || analyze.value().get().and_then(|r| r.err()));
     view! {
         <section class="mb-6 rounded-xl bg-white p-6 shadow-sm">
@@ -94,11 +87,6 @@ pub fn CreativeWorkbench() -> impl IntoView {
                     })}
                 </ErrorBoundary>
             </Transition>
-            {move || running().map(|job| view! {
-                <p class="mt-2 text-sm text-slate-600" data-testid="analysis-progress">
-                    {format!("Analysis job #{}: {} ({} %)", job.id, job.stage, job.progress)}
-                </p>
-            })}
             <NewCreativeForm create />
         </section>
     }
@@ -118,6 +106,15 @@ fn CreativeDetail(
                 .clone()
                 .unwrap_or_else(|| "the analysis failed".into())
         });
+    let pending = job.as_ref().filter(|j| !j.status.is_final()).map(|j| {
+        format!(
+            "Analysis job #{} is {}: {} ({} %)",
+            j.id,
+            j.status.as_str(),
+            j.stage,
+            j.progress
+        )
+    });
     let perf = creative.performance;
     let context = creative.context;
     view! {
@@ -148,6 +145,7 @@ fn CreativeDetail(
                 </ActionForm>
             </div>
             {failed.map(|e| view! { <p role="alert" class="mt-2 text-sm text-red-700">{e}</p> })}
+            {pending.map(|p| view! { <p class="mt-2 text-sm text-slate-600" data-testid="analysis-pending">{p}</p> })}
             {match creative.analysis {
                 Some(a) => view! { <AnalysisView a /> }.into_any(),
                 None => view! { <p class="mt-4 text-sm text-slate-500" data-testid="not-analysed">"Not analysed yet: press Analyse to extract its features and ask the models."</p> }.into_any(),
