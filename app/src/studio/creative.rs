@@ -215,7 +215,8 @@ fn AnalysisView(a: CreativeAnalysis) -> impl IntoView {
     }
 }
 
-/// Adds a creative from a clip uploaded on the Renders page.
+/// Adds a creative: upload its video (or pick a clip already uploaded), then say
+/// what it says and where it runs.
 #[component]
 fn NewCreativeForm(create: ServerAction<CreateCreative>) -> impl IntoView {
     let options = Resource::new(
@@ -227,9 +228,27 @@ fn NewCreativeForm(create: ServerAction<CreateCreative>) -> impl IntoView {
         },
     );
     let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
+    let query = use_query_map();
+    let uploaded = move || {
+        query
+            .read()
+            .get("uploaded")
+            .and_then(|v| v.parse::<i64>().ok())
+    };
+    let upload_error = move || query.read().get("upload_error");
+    let open = uploaded().is_some() || upload_error().is_some();
     view! {
-        <details class="mt-6 border-t pt-4">
-            <summary class="cursor-pointer font-medium">"Add a creative from a clip"</summary>
+        <details class="mt-6 border-t pt-4" open=open>
+            <summary class="cursor-pointer font-medium">"Add a creative"</summary>
+            <form method="post" action="/api/v1/assets?back=studio" enctype="multipart/form-data" class="mt-4 flex items-end gap-3">
+                <label class="block flex-1 text-sm font-medium">
+                    "Upload a video"
+                    <input type="file" name="file" accept="video/*" required class=INPUT />
+                </label>
+                <button type="submit" class="rounded border border-slate-300 px-4 py-2 hover:bg-slate-100">"Upload clip"</button>
+            </form>
+            {move || upload_error().map(|e| view! { <p role="alert" class="mt-2 text-sm text-red-700" data-testid="upload-error">{e}</p> })}
+            {move || uploaded().map(|id| view! { <p class="mt-2 text-sm text-emerald-700" data-testid="uploaded">{format!("Clip #{id} uploaded: describe the creative below.")}</p> })}
             <Suspense fallback=Loading>
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                     {move || Suspend::new(async move {
@@ -248,9 +267,9 @@ fn NewCreativeForm(create: ServerAction<CreateCreative>) -> impl IntoView {
                                 </label>
                                 <label class="block text-sm font-medium">"Clip"
                                     <select name="form[asset_id]" class=INPUT>
-                                        {clips.into_iter().map(|a| view! { <option value=a.id>{format!("#{} {} ({:.1} s)", a.id, a.original_name, a.duration_secs)}</option> }).collect_view()}
+                                        {clips.into_iter().map(|a| view! { <option value=a.id selected=uploaded() == Some(a.id)>{format!("#{} {} ({:.1} s)", a.id, a.original_name, a.duration_secs)}</option> }).collect_view()}
                                     </select>
-                                    <span class="text-xs text-slate-500">"Upload clips on the " <a class="underline" href="/renders">"Renders"</a> " page."</span>
+                                    <span class="text-xs text-slate-500">"Upload one above, or use a clip from the " <a class="underline" href="/renders">"Renders"</a> " page."</span>
                                     <FieldMessage error field="asset_id" />
                                 </label>
                                 <label class="block text-sm font-medium">"Platform"

@@ -109,10 +109,15 @@ where
     }
 }
 
-/// `POST /api/v1/assets`, multipart with one `file` field.
+/// `POST /api/v1/assets`, multipart with one `file` field. A plain form post
+/// returns to the Renders page, or to the Studio with `?back=studio`.
 pub async fn upload(State(state): State<UploadState>, request: Request) -> Response {
+    let studio = request
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|pair| pair == "back=studio"));
     let back = FormReturn {
-        page: "/renders",
+        page: if studio { "/studio" } else { "/renders" },
         ok_key: "uploaded",
         error_key: "upload_error",
     };

@@ -219,3 +219,40 @@ async fn a_creative_is_analysed_from_its_video_and_scored_once_models_are_traine
     let body: Value = other.json().await.unwrap();
     assert_eq!(body["Invalid"][0]["field"], "creative_id");
 }
+
+#[tokio::test]
+async fn a_clip_uploaded_from_the_studio_form_returns_to_the_studio() {
+    let app = spawn_app().await;
+    app.login_ok(MARKETER_EMAIL).await;
+    let clip = crate::renders::generate_clip(app.dir(), 2);
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(std::fs::read(clip).unwrap()).file_name("ad.mp4"),
+    );
+    let response = app
+        .client
+        .post(app.url("/api/v1/assets?back=studio"))
+        .header("accept", "text/html")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/studio?uploaded="), "{location}");
+
+    let refused = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"not a video".to_vec()).file_name("ad.mp4"),
+    );
+    let response = app
+        .client
+        .post(app.url("/api/v1/assets?back=studio"))
+        .header("accept", "text/html")
+        .multipart(refused)
+        .send()
+        .await
+        .unwrap();
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/studio?upload_error="), "{location}");
+}
