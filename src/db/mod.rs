@@ -35,8 +35,11 @@ macro_rules! on_pool {
 macro_rules! in_transaction {
     ($db:expr, $tx:ident => $body:expr) => {
         match $db {
+            // IMMEDIATE takes the write lock up front: a deferred transaction that
+            // reads and then writes fails with "database is locked" at once when
+            // another connection wrote in between, instead of waiting its turn.
             $crate::db::Db::Sqlite(pool) => {
-                let mut $tx = pool.begin().await?;
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 let out = $body;
                 $tx.commit().await?;
                 out
