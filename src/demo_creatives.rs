@@ -1,17 +1,21 @@
 //! The demo workspace's creatives: a generated history of past creatives with
-//! results (enough to train every model, all marked demo), the models trained on
-//! it, and two short generated videos to analyse in the Studio on first start.
+//! results (enough to train every model, all marked demo), a `train_models` job
+//! that trains the hook, CTR and ROAS models on it as soon as the worker runs,
+//! and two short generated videos to analyse in the Studio on first start.
 
 use crate::assets::{self, NewAsset};
 use crate::creatives::{self, PastCreative};
 use crate::db::Db;
+use crate::demo::DemoCredentials;
 use crate::domain::creative::{CreativeDraft, Placement};
 use crate::domain::features::FEATURE_SET_VERSION;
+use crate::domain::job::{Job, JobInput};
 use crate::domain::render::CaptionCue;
 use crate::domain::{Campaign, Platform};
+use crate::domain::{Role, SessionUser};
 use crate::error::{Error, Result};
+use crate::jobs::service::Jobs;
 use crate::media::MediaDirs;
-use crate::ml::creative_models;
 use crate::ml::history::{self, HistoryCampaign};
 use std::path::Path;
 
@@ -44,22 +48,32 @@ pub fn generate_history(campaigns: &[Campaign], last_day: time::Date) -> Vec<Pas
     )
 }
 
-/// Stores the generated history (results up to yesterday) and trains the hook,
-/// CTR and ROAS models on it, so the Studio works on first start.
-pub async fn seed_history(db: &Db, workspace_id: i64, admin_id: i64) -> Result<()> {
+/// Stores the generated history, with results up to yesterday.
+pub async fn seed_history(db: &Db, workspace_id: i64) -> Result<()> {
     let campaigns = crate::campaigns::list(db, workspace_id, true).await?;
     let yesterday = time::OffsetDateTime::now_utc().date() - time::Duration::days(1);
     let past = generate_history(&campaigns, yesterday);
-    creatives::insert_demo_history(db, workspace_id, FEATURE_SET_VERSION, &past).await?;
-    creative_models::train_all(
-        db,
-        workspace_id,
-        Some(admin_id),
-        DEMO_HOOK_PERCENTILE,
-        HISTORY_SEED,
+    creatives::insert_demo_history(db, workspace_id, FEATURE_SET_VERSION, &past).await
+}
+
+/// Queues the training of the hook, CTR and ROAS models on the demo history, on
+/// behalf of the demo admin: models are trained as jobs, the demo's too, and the
+/// Studio has them a moment after the first start.
+pub async fn queue_training(jobs: &Jobs, demo: &DemoCredentials) -> Result<Job> {
+    let admin = SessionUser {
+        id: demo.admin_id,
+        workspace_id: demo.workspace_id,
+        workspace_name: "Demo workspace".into(),
+        email: demo.admin_email.clone(),
+        role: Role::Admin,
+    };
+    jobs.enqueue(
+        &admin,
+        JobInput::TrainModels {
+            hook_percentile: DEMO_HOOK_PERCENTILE,
+        },
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// A demo video: coloured scenes (each change is a cut) over a tone whose first

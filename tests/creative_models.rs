@@ -1,5 +1,5 @@
 //! The hook, CTR and ROAS models on the demo workspace exactly as `make run`
-//! seeds it, on a real database (SQLite, or PostgreSQL with
+//! seeds it and its training job trains them, on a real database (SQLite, or PostgreSQL with
 //! TITAN_TEST_POSTGRES_URL): they beat constant baselines on held-out creatives,
 //! analysing a creative gives three versioned predictions that are logged and
 //! scored on the Accuracy view, and a retrain that is no better stays challenger.
@@ -11,19 +11,37 @@ use titan::domain::creative::Outcome;
 use titan::domain::features::FEATURE_SET_VERSION;
 use titan::ml::registry::{self, ModelKind, ModelStatus};
 
+use titan::demo::DemoCredentials;
+use titan::jobs::train_job::SPLIT_SEED;
+
 /// Held-out rows of the demo history, as training split them.
 fn held_out(n: usize) -> (Vec<usize>, Vec<usize>) {
-    titan::ml::train::split(n, titan::demo_creatives::HISTORY_SEED)
+    titan::ml::train::split(n, SPLIT_SEED)
+}
+
+/// Seeds the demo workspace and trains its models as its `train_models` job does.
+async fn seeded(db: &titan::db::Db) -> DemoCredentials {
+    let demo = titan::demo::seed_if_empty(db)
+        .await
+        .unwrap()
+        .expect("seeded");
+    titan::ml::creative_models::train_all(
+        db,
+        demo.workspace_id,
+        Some(demo.admin_id),
+        titan::demo_creatives::DEMO_HOOK_PERCENTILE,
+        SPLIT_SEED,
+    )
+    .await
+    .unwrap();
+    demo
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn seeded_demo_models_beat_constant_baselines_on_held_out_creatives() {
     let dir = tempfile::tempdir().unwrap();
     let db = open(&database_url(dir.path(), "demo_models").await).await;
-    let demo = titan::demo::seed_if_empty(&db)
-        .await
-        .unwrap()
-        .expect("seeded");
+    let demo = seeded(&db).await;
     let ws = demo.workspace_id;
 
     let hook = registry::champion(&db, ws, ModelKind::Hook)
@@ -99,10 +117,7 @@ async fn seeded_demo_models_beat_constant_baselines_on_held_out_creatives() {
 async fn analysing_creatives_logs_versioned_predictions_that_accuracy_scores() {
     let dir = tempfile::tempdir().unwrap();
     let db = open(&database_url(dir.path(), "analysis").await).await;
-    let demo = titan::demo::seed_if_empty(&db)
-        .await
-        .unwrap()
-        .expect("seeded");
+    let demo = seeded(&db).await;
     let ws = demo.workspace_id;
     let creatives = titan::creatives::list(&db, ws).await.unwrap();
     for creative in creatives.iter().take(40) {
@@ -170,10 +185,7 @@ async fn analysing_creatives_logs_versioned_predictions_that_accuracy_scores() {
 async fn no_model_means_no_score_and_an_equal_retrain_stays_challenger() {
     let dir = tempfile::tempdir().unwrap();
     let db = open(&database_url(dir.path(), "no_model").await).await;
-    let demo = titan::demo::seed_if_empty(&db)
-        .await
-        .unwrap()
-        .expect("seeded");
+    let demo = seeded(&db).await;
     let creative = titan::creatives::list(&db, demo.workspace_id)
         .await
         .unwrap()
@@ -207,15 +219,10 @@ async fn no_model_means_no_score_and_an_equal_retrain_stays_challenger() {
     assert!(err.to_string().contains("at least 50"), "{err}");
 
     // The same data and split give the same scores: not better, so not promoted.
-    let again = titan::ml::creative_models::train_all(
-        &db,
-        demo.workspace_id,
-        None,
-        0.7,
-        titan::demo_creatives::HISTORY_SEED,
-    )
-    .await
-    .unwrap();
+    let again =
+        titan::ml::creative_models::train_all(&db, demo.workspace_id, None, 0.7, SPLIT_SEED)
+            .await
+            .unwrap();
     for m in [&again.hook, &again.ctr, &again.roas] {
         assert_eq!(m.version, 2);
         assert_eq!(m.status, ModelStatus::Challenger, "{}", m.version_label());

@@ -60,6 +60,16 @@ fn demo_credentials_path(config: &Config) -> Option<PathBuf> {
     Some(dir.join("demo-credentials.txt"))
 }
 
+/// Queueing and acting on jobs, on `db` with the configured queue and media.
+fn jobs_service(db: &Db, config: &Config) -> Jobs {
+    Jobs {
+        db: db.clone(),
+        queue: JobQueue::new(db, config.queue_timing()),
+        media: MediaDirs::new(&config.media_dir),
+        max_attempts: config.job_max_attempts,
+    }
+}
+
 /// Seeds the demo workspace on an empty database and tells the operator how to sign in.
 pub async fn seed_demo(db: &Db, config: &Config) -> Result<(), StartError> {
     let file = demo_credentials_path(config);
@@ -68,14 +78,21 @@ pub async fn seed_demo(db: &Db, config: &Config) -> Result<(), StartError> {
         .map_err(StartError::Seed)?
     {
         Some(creds) => {
-            // Demo videos need ffmpeg; without them the Studio still scores the
-            // past creatives, so a failure is reported, not fatal.
-            let media = titan::media::MediaDirs::new(&config.media_dir);
-            let videos = match media.ensure() {
+            // The worker trains the demo models once the server runs. Demo videos
+            // need ffmpeg; without them the Studio still scores the past
+            // creatives, so a failure is reported, not fatal.
+            let jobs = jobs_service(db, config);
+            match titan::demo_creatives::queue_training(&jobs, &creds).await {
+                Ok(job) => tracing::info!(job_id = job.id, "demo models queued for training"),
+                Err(e) => {
+                    tracing::error!(error = %e, workspace_id = creds.workspace_id, "demo models not queued")
+                }
+            }
+            let videos = match jobs.media.ensure() {
                 Ok(()) => {
                     titan::demo_creatives::seed_videos(
                         db,
-                        &media,
+                        &jobs.media,
                         creds.workspace_id,
                         creds.admin_id,
                     )
@@ -193,13 +210,8 @@ pub async fn start(
         dir: config.media_dir.clone(),
         source,
     })?;
-    let queue = JobQueue::new(&db, config.queue_timing());
-    let jobs = Jobs {
-        db: db.clone(),
-        queue: queue.clone(),
-        media: media.clone(),
-        max_attempts: config.job_max_attempts,
-    };
+    let jobs = jobs_service(&db, &config);
+    let queue = jobs.queue.clone();
     let worker = if config.worker {
         let env = JobEnv {
             db: db.clone(),

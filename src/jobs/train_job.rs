@@ -11,7 +11,7 @@ use crate::media::MediaDirs;
 use crate::render::RenderError;
 
 /// Seed of the train/test split, fixed so a retrained file is evaluated alike.
-const SPLIT_SEED: u64 = 20_261_127;
+pub const SPLIT_SEED: u64 = 20_261_127;
 
 pub async fn run(
     db: &Db,
