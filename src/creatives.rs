@@ -50,7 +50,8 @@ const SELECT: &str = "SELECT c.id, c.campaign_id, k.name AS campaign_name, c.nam
       CAST(SUM(views_3s) AS BIGINT) AS views_3s, CAST(SUM(clicks) AS BIGINT) AS clicks, \
       CAST(SUM(spend_cents) AS BIGINT) AS spend_cents, CAST(SUM(revenue_cents) AS BIGINT) AS revenue_cents, \
       CAST(SUM(pipeline_revenue_cents) AS BIGINT) AS pipeline_revenue_cents \
-      FROM creative_daily GROUP BY creative_id) p ON p.creative_id = c.id ";
+      FROM creative_daily WHERE creative_id IN (SELECT id FROM creatives WHERE workspace_id = $1) \
+      GROUP BY creative_id) p ON p.creative_id = c.id ";
 
 impl CreativeRow {
     fn into_creative(self) -> Result<Creative> {
@@ -117,10 +118,16 @@ pub async fn get(db: &Db, workspace_id: i64, id: i64) -> Result<Creative> {
 }
 
 /// The creative's video (file under the media directory) and caption cues.
-pub async fn media_of(db: &Db, id: i64) -> Result<(Option<String>, Vec<CaptionCue>)> {
+pub async fn media_of(
+    db: &Db,
+    workspace_id: i64,
+    id: i64,
+) -> Result<(Option<String>, Vec<CaptionCue>)> {
     let row: Option<(Option<String>, String)> = on_pool!(db, pool => sqlx::query_as(
-        "SELECT a.file, c.captions FROM creatives c LEFT JOIN assets a ON a.id = c.asset_id WHERE c.id = $1",
+        "SELECT a.file, c.captions FROM creatives c LEFT JOIN assets a ON a.id = c.asset_id \
+         WHERE c.workspace_id = $1 AND c.id = $2",
     )
+    .bind(workspace_id)
     .bind(id)
     .fetch_optional(pool)
     .await?);
@@ -272,14 +279,18 @@ pub async fn insert_demo_history(
 /// Records the features extracted from a creative's video.
 pub async fn set_features(
     db: &Db,
+    workspace_id: i64,
     id: i64,
     feature_set: &str,
     features: &CreativeFeatures,
 ) -> Result<()> {
     let features = encode(features)?;
-    on_pool!(db, pool => sqlx::query("UPDATE creatives SET features = $1, feature_set = $2 WHERE id = $3")
+    on_pool!(db, pool => sqlx::query(
+        "UPDATE creatives SET features = $1, feature_set = $2 WHERE workspace_id = $3 AND id = $4",
+    )
         .bind(features)
         .bind(feature_set)
+        .bind(workspace_id)
         .bind(id)
         .execute(pool)
         .await
@@ -288,11 +299,19 @@ pub async fn set_features(
 }
 
 /// Records the latest analysis of a creative.
-pub async fn set_analysis(db: &Db, id: i64, analysis: &CreativeAnalysis) -> Result<()> {
+pub async fn set_analysis(
+    db: &Db,
+    workspace_id: i64,
+    id: i64,
+    analysis: &CreativeAnalysis,
+) -> Result<()> {
     let text = encode(analysis)?;
-    on_pool!(db, pool => sqlx::query("UPDATE creatives SET analysis = $1, analyzed_at = $2 WHERE id = $3")
+    on_pool!(db, pool => sqlx::query(
+        "UPDATE creatives SET analysis = $1, analyzed_at = $2 WHERE workspace_id = $3 AND id = $4",
+    )
         .bind(text)
         .bind(analysis.analyzed_at)
+        .bind(workspace_id)
         .bind(id)
         .execute(pool)
         .await

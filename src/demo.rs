@@ -1,6 +1,6 @@
 //! The demo workspace `make run` starts with on an empty database: an admin, a
-//! marketer, a few campaigns, and a generated creative history
-//! ([`crate::demo_creatives`]), all marked as demo so they can be
+//! marketer and a few campaigns (then [`crate::demo_creatives`] adds its
+//! creatives), all marked as demo so they can be
 //! told apart from real data and removed. Accounts and campaigns are written in
 //! one transaction: a crash half-way leaves no half-seeded workspace behind.
 
@@ -165,7 +165,6 @@ pub async fn seed_if_empty(db: &Db) -> Result<Option<DemoCredentials>> {
         (workspace_id, admin_id)
     });
     tracing::info!(workspace_id, "demo workspace seeded");
-    crate::demo_creatives::seed_history(db, workspace_id).await?;
     Ok(Some(DemoCredentials {
         admin_email: DEMO_ADMIN_EMAIL.into(),
         admin_password,

@@ -6,7 +6,7 @@
 use crate::assets::{self, NewAsset};
 use crate::creatives::{self, PastCreative};
 use crate::db::Db;
-use crate::demo::DemoCredentials;
+use crate::demo::DEMO_ADMIN_EMAIL;
 use crate::domain::creative::{CreativeDraft, Placement};
 use crate::domain::features::FEATURE_SET_VERSION;
 use crate::domain::job::{Job, JobInput};
@@ -17,10 +17,11 @@ use crate::error::{Error, Result};
 use crate::jobs::service::Jobs;
 use crate::media::MediaDirs;
 use crate::ml::history::{self, HistoryCampaign};
+use crate::on_pool;
 use std::path::Path;
 
 /// Past creatives generated for the demo workspace.
-pub const HISTORY_CREATIVES: usize = 240;
+pub const HISTORY_CREATIVES: usize = 400;
 /// Seed of the demo history, so every fresh start has the same one.
 pub const HISTORY_SEED: u64 = 2026;
 /// Percentile of hook rate at or above which a demo hook counts as strong.
@@ -48,6 +49,41 @@ pub fn generate_history(campaigns: &[Campaign], last_day: time::Date) -> Vec<Pas
     )
 }
 
+/// The demo workspace and its admin when its creatives are not there yet: a first
+/// start, or one stopped before they were stored (they are stored in one
+/// transaction, so "none" means "start over").
+pub async fn unfinished(db: &Db) -> Result<Option<(i64, i64)>> {
+    Ok(on_pool!(db, pool => sqlx::query_as(
+        "SELECT w.id, u.id FROM workspaces w JOIN users u ON u.workspace_id = w.id \
+         WHERE w.is_demo AND u.is_demo AND u.role = 'admin' \
+         AND NOT EXISTS (SELECT 1 FROM creatives c WHERE c.workspace_id = w.id) \
+         ORDER BY w.id, u.id LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?))
+}
+
+/// Adds the demo creatives: the history, the training job, the demo videos.
+/// Videos need ffmpeg; without them the Studio still scores the past creatives,
+/// so their failure is logged, not returned.
+pub async fn complete(db: &Db, jobs: &Jobs, workspace_id: i64, admin_id: i64) -> Result<()> {
+    seed_history(db, workspace_id).await?;
+    let job = queue_training(jobs, workspace_id, admin_id).await?;
+    tracing::info!(
+        job_id = job.id,
+        workspace_id,
+        "demo models queued for training"
+    );
+    let videos = match jobs.media.ensure() {
+        Ok(()) => seed_videos(db, &jobs.media, workspace_id, admin_id).await,
+        Err(e) => Err(Error::Internal(format!("media directory: {e}"))),
+    };
+    if let Err(e) = videos {
+        tracing::error!(error = %e, workspace_id, "demo videos not added");
+    }
+    Ok(())
+}
+
 /// Stores the generated history, with results up to yesterday.
 pub async fn seed_history(db: &Db, workspace_id: i64) -> Result<()> {
     let campaigns = crate::campaigns::list(db, workspace_id, true).await?;
@@ -59,12 +95,12 @@ pub async fn seed_history(db: &Db, workspace_id: i64) -> Result<()> {
 /// Queues the training of the hook, CTR and ROAS models on the demo history, on
 /// behalf of the demo admin: models are trained as jobs, the demo's too, and the
 /// Studio has them a moment after the first start.
-pub async fn queue_training(jobs: &Jobs, demo: &DemoCredentials) -> Result<Job> {
+pub async fn queue_training(jobs: &Jobs, workspace_id: i64, admin_id: i64) -> Result<Job> {
     let admin = SessionUser {
-        id: demo.admin_id,
-        workspace_id: demo.workspace_id,
+        id: admin_id,
+        workspace_id,
         workspace_name: "Demo workspace".into(),
-        email: demo.admin_email.clone(),
+        email: DEMO_ADMIN_EMAIL.into(),
         role: Role::Admin,
     };
     jobs.enqueue(

@@ -14,17 +14,22 @@ use titan::ml::registry::{self, ModelKind, ModelStatus};
 use titan::demo::DemoCredentials;
 use titan::jobs::train_job::SPLIT_SEED;
 
-/// Held-out rows of the demo history, as training split them.
-fn held_out(n: usize) -> (Vec<usize>, Vec<usize>) {
-    titan::ml::train::split(n, SPLIT_SEED)
+/// Rows of `creatives` held out (and trained on) as training split them: by id.
+fn held_out(creatives: &[&titan::domain::creative::Creative]) -> (Vec<usize>, Vec<usize>) {
+    let ids: Vec<i64> = creatives.iter().map(|c| c.id).collect();
+    titan::ml::train::split_by_key(&ids, SPLIT_SEED)
 }
 
-/// Seeds the demo workspace and trains its models as its `train_models` job does.
+/// Seeds the demo workspace as a first start does and trains its models as its
+/// `train_models` job does.
 async fn seeded(db: &titan::db::Db) -> DemoCredentials {
     let demo = titan::demo::seed_if_empty(db)
         .await
         .unwrap()
         .expect("seeded");
+    titan::demo_creatives::seed_history(db, demo.workspace_id)
+        .await
+        .unwrap();
     titan::ml::creative_models::train_all(
         db,
         demo.workspace_id,
@@ -69,7 +74,7 @@ async fn seeded_demo_models_beat_constant_baselines_on_held_out_creatives() {
             .iter()
             .all(|c| c.is_demo && c.performance.days == 14)
     );
-    let (train, test) = held_out(history.len());
+    let (train, test) = held_out(&history);
     for (kind, actual) in [
         (
             ModelKind::Ctr,
@@ -120,7 +125,7 @@ async fn analysing_creatives_logs_versioned_predictions_that_accuracy_scores() {
     let demo = seeded(&db).await;
     let ws = demo.workspace_id;
     let creatives = titan::creatives::list(&db, ws).await.unwrap();
-    for creative in creatives.iter().take(40) {
+    for creative in &creatives {
         let features = creative.features.clone().unwrap();
         let analysis =
             titan::ml::creative_models::analyze(&db, ws, creative, &features, Some(demo.admin_id))
@@ -143,7 +148,7 @@ async fn analysing_creatives_logs_versioned_predictions_that_accuracy_scores() {
         assert!(ctr.low <= ctr.ctr && ctr.ctr <= ctr.high && ctr.high < 1.0);
         assert!(roas.low <= roas.roas && roas.roas <= roas.high);
         assert!(!hook.reasons.is_empty() && !ctr.reasons.is_empty() && !roas.reasons.is_empty());
-        titan::creatives::set_analysis(&db, creative.id, &analysis)
+        titan::creatives::set_analysis(&db, ws, creative.id, &analysis)
             .await
             .unwrap();
     }
@@ -152,10 +157,14 @@ async fn analysing_creatives_logs_versioned_predictions_that_accuracy_scores() {
         .unwrap();
     assert!(stored.analysis.is_some(), "analysis kept with the creative");
 
+    // Only the held-out creatives count: the rest were seen in training.
+    let all: Vec<&titan::domain::creative::Creative> = creatives.iter().collect();
+    let (trained, unseen) = held_out(&all);
     let accuracy = titan::ml::accuracy::per_model(&db, ws).await.unwrap();
     assert_eq!(accuracy.len(), 3, "{accuracy:?}");
     for a in &accuracy {
-        assert_eq!(a.matched, 40, "{a:?}");
+        assert_eq!(a.matched as usize, unseen.len(), "{a:?}");
+        assert_eq!(a.seen_in_training as usize, trained.len(), "{a:?}");
         match a.kind {
             ModelKind::Hook => assert!(a.auc.unwrap() > 0.7, "{a:?}"),
             _ => assert!(
@@ -177,7 +186,7 @@ async fn analysing_creatives_logs_versioned_predictions_that_accuracy_scores() {
     .unwrap();
     assert!(again.hook.predicted().is_some());
     let accuracy = titan::ml::accuracy::per_model(&db, ws).await.unwrap();
-    assert!(accuracy.iter().all(|a| a.matched == 40));
+    assert!(accuracy.iter().all(|a| a.matched as usize == unseen.len()));
     db.close().await;
 }
 

@@ -78,31 +78,6 @@ pub async fn seed_demo(db: &Db, config: &Config) -> Result<(), StartError> {
         .map_err(StartError::Seed)?
     {
         Some(creds) => {
-            // The worker trains the demo models once the server runs. Demo videos
-            // need ffmpeg; without them the Studio still scores the past
-            // creatives, so a failure is reported, not fatal.
-            let jobs = jobs_service(db, config);
-            match titan::demo_creatives::queue_training(&jobs, &creds).await {
-                Ok(job) => tracing::info!(job_id = job.id, "demo models queued for training"),
-                Err(e) => {
-                    tracing::error!(error = %e, workspace_id = creds.workspace_id, "demo models not queued")
-                }
-            }
-            let videos = match jobs.media.ensure() {
-                Ok(()) => {
-                    titan::demo_creatives::seed_videos(
-                        db,
-                        &jobs.media,
-                        creds.workspace_id,
-                        creds.admin_id,
-                    )
-                    .await
-                }
-                Err(e) => Err(titan::Error::Internal(format!("media directory: {e}"))),
-            };
-            if let Err(e) = videos {
-                tracing::error!(error = %e, workspace_id = creds.workspace_id, "demo videos not added");
-            }
             let text = format!(
                 "Demo workspace created. Sign in at http://{addr}/login with\n  \
                  admin:    {} / {}\n  marketer: {} / {}\n",
@@ -129,6 +104,16 @@ pub async fn seed_demo(db: &Db, config: &Config) -> Result<(), StartError> {
                 );
             }
         }
+    }
+    // The creatives come after the sign-in details are saved, and again on a later
+    // start when a first one stopped before they were stored.
+    if let Some((workspace_id, admin_id)) = titan::demo_creatives::unfinished(db)
+        .await
+        .map_err(StartError::Seed)?
+    {
+        titan::demo_creatives::complete(db, &jobs_service(db, config), workspace_id, admin_id)
+            .await
+            .map_err(StartError::Seed)?;
     }
     Ok(())
 }

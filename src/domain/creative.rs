@@ -115,7 +115,7 @@ pub struct CreativeCtr {
     pub low: f64,
     pub high: f64,
     /// Share of held-out creatives whose CTR fell inside their interval.
-    pub coverage: f64,
+    pub coverage: Option<f64>,
     pub model_version: String,
     pub reasons: Vec<Reason>,
 }
@@ -126,7 +126,7 @@ pub struct RoasPrediction {
     pub roas: f64,
     pub low: f64,
     pub high: f64,
-    pub coverage: f64,
+    pub coverage: Option<f64>,
     pub model_version: String,
     pub reasons: Vec<Reason>,
 }
@@ -270,8 +270,10 @@ impl CreativeDraft {
 pub struct ModelAccuracy {
     pub model_version: String,
     pub kind: super::model::ModelKind,
-    /// Predictions that could be matched with actuals.
+    /// Predictions matched with actuals of creatives the model never saw.
     pub matched: u64,
+    /// Predictions left out because the model was trained on that creative.
+    pub seen_in_training: u64,
     pub mae: Option<f64>,
     pub rmse: Option<f64>,
     pub mape: Option<f64>,

@@ -38,7 +38,7 @@ pub async fn run(
     progress: &ProgressSender,
 ) -> Result<Vec<RenderOutput>, JobRunError> {
     let creative = creatives::get(db, job.workspace_id, creative_id).await?;
-    let (file, cues) = creatives::media_of(db, creative_id).await?;
+    let (file, cues) = creatives::media_of(db, job.workspace_id, creative_id).await?;
     let features = match file {
         Some(file) => {
             progress.send_replace(("extracting features from the video".into(), 10));
@@ -50,7 +50,14 @@ pub async fn run(
             )
             .await
             .map_err(analysis_error)?;
-            creatives::set_features(db, creative_id, FEATURE_SET_VERSION, &features).await?;
+            creatives::set_features(
+                db,
+                job.workspace_id,
+                creative_id,
+                FEATURE_SET_VERSION,
+                &features,
+            )
+            .await?;
             features
         }
         None => match (&creative.features, creative.feature_set.as_deref()) {
@@ -72,7 +79,7 @@ pub async fn run(
         Some(job.owner_id),
     )
     .await?;
-    creatives::set_analysis(db, creative_id, &analysis).await?;
+    creatives::set_analysis(db, job.workspace_id, creative_id, &analysis).await?;
     let hook = match &analysis.hook {
         Outcome::Predicted(h) => format!("hook {}", h.class),
         Outcome::Unavailable(_) => "no hook model".to_owned(),

@@ -106,10 +106,12 @@ impl Jobs {
         Ok(job)
     }
 
-    /// A job the caller may see: their own, or any for an admin.
+    /// A job the caller may see: their own, or any of their workspace's for an
+    /// admin. Another workspace's job does not exist for them.
     pub async fn visible(&self, user: &SessionUser, id: i64) -> Result<Job> {
         let job = store::get(&self.db, id).await?;
-        if job.owner_id == user.id || user.role.is_admin() {
+        let same_workspace = job.workspace_id == user.workspace_id;
+        if same_workspace && (job.owner_id == user.id || user.role.is_admin()) {
             Ok(job)
         } else {
             Err(Error::NotFound("job"))

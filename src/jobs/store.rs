@@ -20,7 +20,10 @@ pub struct NewJob {
 /// Which jobs to list.
 #[derive(Clone, Debug, Default)]
 pub struct JobFilter {
-    /// Only this owner's jobs (marketers); `None` for every job (admins).
+    /// The workspace whose jobs are listed; nobody sees another's.
+    pub workspace_id: i64,
+    /// Only this owner's jobs (marketers); `None` for every job of the workspace
+    /// (admins).
     pub owner_id: Option<i64>,
     pub status: Option<JobStatus>,
     pub kind: Option<JobKind>,
@@ -127,7 +130,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Job> {
 pub async fn list(db: &Db, filter: &JobFilter) -> Result<Vec<Job>> {
     let rows = on_pool!(db, pool => sqlx::query_as::<_, JobRow>(concat!(
         job_select!(),
-        "WHERE ($1 IS NULL OR j.owner_id = $1) AND ($2 IS NULL OR j.status = $2) \
+        "WHERE j.workspace_id = $6 AND ($1 IS NULL OR j.owner_id = $1) AND ($2 IS NULL OR j.status = $2) \
          AND ($3 IS NULL OR j.kind = $3) AND ($4 IS NULL OR j.updated_at > $4) \
          ORDER BY j.id DESC LIMIT $5"
     ))
@@ -136,6 +139,7 @@ pub async fn list(db: &Db, filter: &JobFilter) -> Result<Vec<Job>> {
     .bind(filter.kind.map(JobKind::as_str))
     .bind(filter.updated_after)
     .bind(if filter.limit > 0 { filter.limit } else { 200 })
+    .bind(filter.workspace_id)
     .fetch_all(pool)
     .await?);
     rows.into_iter().map(JobRow::into_job).collect()

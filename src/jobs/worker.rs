@@ -89,18 +89,30 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
     let (progress_tx, progress_rx) = watch::channel(("starting".to_owned(), 0));
     let recorder = tokio::spawn(record_progress(env.db.clone(), id, progress_rx));
 
+    // Renders stop themselves on cancel (they clean up partial files); the other
+    // kinds are simply dropped: ffmpeg children die with them, and a model that
+    // was not registered yet is rolled back with its transaction.
+    let stopped = async {
+        cancel.cancelled().await;
+        Err(JobRunError::Render(crate::render::RenderError::Cancelled))
+    };
     let run = async {
         match &job.input {
-            JobInput::TrainCtr { file, .. } => {
-                train_job::run(&env.db, &env.media, &job, file, &progress_tx).await
+            JobInput::TrainCtr { file, .. } => tokio::select! {
+                r = train_job::run(&env.db, &env.media, &job, file, &progress_tx) => r,
+                r = stopped => r,
+            },
+            JobInput::TrainModels { hook_percentile } => tokio::select! {
+                r = train_job::run_models(&env.db, &job, *hook_percentile, &progress_tx) => r,
+                r = stopped => r,
+            },
+            JobInput::Analyze { creative_id } => tokio::select! {
+                r = analyze_job::run(&env.db, &env.media, &job, *creative_id, &progress_tx) => r,
+                r = stopped => r,
+            },
+            JobInput::Render(_) | JobInput::Variants { .. } => {
+                render_job::run(&env.db, &env.media, &job, &cancel, &progress_tx).await
             }
-            JobInput::TrainModels { hook_percentile } => {
-                train_job::run_models(&env.db, &job, *hook_percentile, &progress_tx).await
-            }
-            JobInput::Analyze { creative_id } => {
-                analyze_job::run(&env.db, &env.media, &job, *creative_id, &progress_tx).await
-            }
-            _ => render_job::run(&env.db, &env.media, &job, &cancel, &progress_tx).await,
         }
     };
     let result = match tokio::time::timeout(env.job_timeout, run).await {

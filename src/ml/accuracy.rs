@@ -2,10 +2,13 @@
 //! creative, scored against that creative's actual results (hook rate, CTR,
 //! ROAS with pipeline revenue). Regressors get MAE, RMSE and MAPE; the hook
 //! classifier gets AUC against "strong" as its own threshold defines it.
+//! Creatives a model was trained on are left out (and counted): a model is only
+//! scored on results it never saw.
 
 use super::hook::HookModel;
 use super::metrics;
 use super::registry::{self, ModelKind};
+use super::regressor::StoredRegressor;
 use crate::db::Db;
 use crate::domain::creative::{ModelAccuracy, Performance};
 use crate::error::Result;
@@ -15,6 +18,7 @@ use std::collections::BTreeMap;
 #[derive(sqlx::FromRow)]
 struct Matched {
     model_id: i64,
+    creative_id: i64,
     model_version: String,
     kind: String,
     predicted: f64,
@@ -29,7 +33,7 @@ struct Matched {
 /// Accuracy of every model that has predictions about creatives with results.
 pub async fn per_model(db: &Db, workspace_id: i64) -> Result<Vec<ModelAccuracy>> {
     let rows: Vec<Matched> = on_pool!(db, pool => sqlx::query_as(
-        "SELECT p.model_id, p.model_version, p.kind, p.predicted, \
+        "SELECT p.model_id, p.creative_id, p.model_version, p.kind, p.predicted, \
          CAST(SUM(d.impressions) AS BIGINT) AS impressions, CAST(SUM(d.views_3s) AS BIGINT) AS views_3s, \
          CAST(SUM(d.clicks) AS BIGINT) AS clicks, CAST(SUM(d.spend_cents) AS BIGINT) AS spend_cents, \
          CAST(SUM(d.revenue_cents) AS BIGINT) AS revenue_cents, \
@@ -38,7 +42,8 @@ pub async fn per_model(db: &Db, workspace_id: i64) -> Result<Vec<ModelAccuracy>>
          WHERE p.workspace_id = $1 AND p.id IN ( \
            SELECT MAX(id) FROM predictions WHERE workspace_id = $1 AND creative_id IS NOT NULL \
            GROUP BY model_id, creative_id) \
-         GROUP BY p.id, p.model_id, p.model_version, p.kind, p.predicted ORDER BY p.model_id",
+         GROUP BY p.id, p.model_id, p.creative_id, p.model_version, p.kind, p.predicted \
+         ORDER BY p.model_id",
     )
     .bind(workspace_id)
     .fetch_all(pool)
@@ -53,7 +58,15 @@ pub async fn per_model(db: &Db, workspace_id: i64) -> Result<Vec<ModelAccuracy>>
             continue;
         };
         let version = rows[0].model_version.clone();
-        let pairs: Vec<(f64, Performance)> = rows
+        let model = registry::get(db, workspace_id, model_id).await?;
+        let Some(known) = Known::of(&model.params, kind) else {
+            tracing::warn!(model_id, model = %version, "model parameters unreadable; accuracy not scored");
+            continue;
+        };
+        let (unseen, seen): (Vec<&Matched>, Vec<&Matched>) = rows
+            .iter()
+            .partition(|r| !known.trained_on.contains(&r.creative_id));
+        let pairs: Vec<(f64, Performance)> = unseen
             .iter()
             .map(|r| {
                 (
@@ -72,19 +85,17 @@ pub async fn per_model(db: &Db, workspace_id: i64) -> Result<Vec<ModelAccuracy>>
             .collect();
         let accuracy = match kind {
             ModelKind::Hook => {
-                let model = registry::get(db, workspace_id, model_id).await?;
-                let threshold = serde_json::from_value::<HookModel>(model.params)
-                    .map(|m| m.strong_threshold)
-                    .ok();
+                let threshold = known.strong_threshold;
                 let scored: Vec<(f64, bool)> = pairs
                     .iter()
-                    .filter_map(|(p, perf)| Some((*p, perf.hook_rate()? >= threshold?)))
+                    .filter_map(|(p, perf)| Some((*p, perf.hook_rate()? >= threshold)))
                     .collect();
                 let (scores, labels): (Vec<f64>, Vec<bool>) = scored.into_iter().unzip();
                 ModelAccuracy {
                     model_version: version,
                     kind,
                     matched: labels.len() as u64,
+                    seen_in_training: seen.len() as u64,
                     mae: None,
                     rmse: None,
                     mape: None,
@@ -105,6 +116,7 @@ pub async fn per_model(db: &Db, workspace_id: i64) -> Result<Vec<ModelAccuracy>>
                     model_version: version,
                     kind,
                     matched: actual.len() as u64,
+                    seen_in_training: seen.len() as u64,
                     mae: any.then(|| metrics::mae(&predicted, &actual)),
                     rmse: any.then(|| metrics::rmse(&predicted, &actual)),
                     mape: metrics::mape(&predicted, &actual),
@@ -115,4 +127,31 @@ pub async fn per_model(db: &Db, workspace_id: i64) -> Result<Vec<ModelAccuracy>>
         out.push(accuracy);
     }
     Ok(out)
+}
+
+/// What accuracy needs from a model's parameters.
+struct Known {
+    trained_on: Vec<i64>,
+    strong_threshold: f64,
+}
+
+impl Known {
+    fn of(params: &serde_json::Value, kind: ModelKind) -> Option<Self> {
+        match kind {
+            ModelKind::Hook => serde_json::from_value::<HookModel>(params.clone())
+                .ok()
+                .map(|m| Known {
+                    trained_on: m.trained_on,
+                    strong_threshold: m.strong_threshold,
+                }),
+            ModelKind::Ctr | ModelKind::Roas => {
+                serde_json::from_value::<StoredRegressor>(params.clone())
+                    .ok()
+                    .map(|m| Known {
+                        trained_on: m.trained_on,
+                        strong_threshold: 0.0,
+                    })
+            }
+        }
+    }
 }

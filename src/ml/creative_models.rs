@@ -26,6 +26,7 @@ pub const MIN_CREATIVES: usize = 50;
 
 /// A creative with results, as the models learn from it.
 struct Example {
+    id: i64,
     features: CreativeFeatures,
     context: CreativeContext,
     performance: Performance,
@@ -39,6 +40,7 @@ async fn examples(db: &Db, workspace_id: i64) -> Result<Vec<Example>> {
         .filter(|c| c.performance.impressions > 0)
         .filter_map(|c| {
             c.features.map(|features| Example {
+                id: c.id,
                 features,
                 context: c.context,
                 performance: c.performance,
@@ -76,9 +78,25 @@ pub async fn train_all(
             ),
         )));
     }
+    // Every model's data is checked before any is registered, so a run does not
+    // leave some models new and the others old.
+    let spent: Vec<usize> = (0..all.len())
+        .filter(|&i| all[i].performance.spend_cents > 0)
+        .collect();
+    if spent.len() < MIN_CREATIVES {
+        return Err(Error::Invalid(FieldErrors::single(
+            "creatives",
+            format!(
+                "{} creatives have spend; the ROAS model needs at least {MIN_CREATIVES}",
+                spent.len()
+            ),
+        )));
+    }
+    let keys: Vec<i64> = all.iter().map(|e| e.id).collect();
     let hook_examples: Vec<HookExample> = all
         .iter()
         .map(|e| HookExample {
+            key: e.id,
             features: e.features.clone(),
             impressions: e.performance.impressions as u64,
             views_3s: e.performance.views_3s as u64,
@@ -116,14 +134,12 @@ pub async fn train_all(
             y: ctr_y,
             target: Target::LogitRate,
             input_ctr: None,
+            keys,
             seed,
         },
     )
     .await?;
 
-    let spent: Vec<usize> = (0..all.len())
-        .filter(|&i| all[i].performance.spend_cents > 0)
-        .collect();
     let roas_y: Vec<f64> = spent
         .iter()
         .filter_map(|&i| all[i].performance.roas())
@@ -139,6 +155,7 @@ pub async fn train_all(
             y: roas_y,
             target: Target::Log1p,
             input_ctr: Some(ctr_model.model),
+            keys: spent.iter().map(|&i| all[i].id).collect(),
             seed,
         },
     )
@@ -152,9 +169,23 @@ struct Scored {
     value: f64,
     low: f64,
     high: f64,
-    coverage: f64,
+    coverage: Option<f64>,
     model_version: String,
     reasons: Vec<crate::domain::creative::Reason>,
+}
+
+/// Creatives the current hook champion was trained on (one training run holds
+/// out the same creatives for all three models), or `None` without one.
+pub async fn champion_training_set(
+    db: &Db,
+    workspace_id: i64,
+) -> Result<Option<std::collections::HashSet<i64>>> {
+    let Some(m) = registry::champion(db, workspace_id, ModelKind::Hook).await? else {
+        return Ok(None);
+    };
+    let stored: HookModel =
+        serde_json::from_value(m.params.clone()).map_err(|e| unreadable(&m, e))?;
+    Ok(Some(stored.trained_on.into_iter().collect()))
 }
 
 fn unreadable(model: &ModelRecord, e: serde_json::Error) -> Error {
@@ -245,7 +276,7 @@ pub async fn analyze(
             value,
             low,
             high,
-            coverage: m.metrics.interval_coverage.unwrap_or_default(),
+            coverage: m.metrics.interval_coverage,
             model_version: m.version_label(),
             reasons: design::reasons(
                 &stored.names(),

@@ -5,7 +5,7 @@
 
 use super::logistic::LogisticModel;
 use super::registry::{ModelKind, ModelRecord};
-use super::train::{Classifier, train_and_register};
+use super::train::{Classifier, split_by_key, train_and_register};
 use crate::db::Db;
 use crate::domain::features::{CreativeFeatures, FEATURE_SET_VERSION};
 use crate::error::{Error, Result};
@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 /// A creative with its features and what its hook did.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HookExample {
+    /// The creative's id: what decides whether it is held out.
+    pub key: i64,
     pub features: CreativeFeatures,
     pub impressions: u64,
     pub views_3s: u64,
@@ -38,6 +40,9 @@ pub struct HookModel {
     /// Hook rate at the chosen percentile: at or above it a hook counted as strong.
     pub strong_threshold: f64,
     pub percentile: f64,
+    /// Creatives it was trained on: their predictions do not count as accuracy.
+    #[serde(default)]
+    pub trained_on: Vec<i64>,
 }
 
 /// VIRAL (> 0.7), STRONG (> 0.4) or WEAK.
@@ -61,7 +66,7 @@ pub fn threshold(examples: &[HookExample], percentile: f64) -> f64 {
 }
 
 /// Trains the hook classifier on creatives whose hook rate is known, evaluates it
-/// on held-out creatives (against the champion too, when it reads the same
+/// on held-out creatives (chosen by id with `seed`) (against the champion too, when it reads the same
 /// features) and registers it.
 pub async fn train_hook(
     db: &Db,
@@ -85,6 +90,9 @@ pub async fn train_hook(
     let x = Array2::from_shape_vec((owned.len(), width), flat)
         .map_err(|e| Error::Internal(format!("feature matrix: {e}")))?;
     let y: Vec<bool> = owned.iter().map(|e| e.hook_rate() >= strong).collect();
+    let keys: Vec<i64> = owned.iter().map(|e| e.key).collect();
+    let (train, test) = split_by_key(&keys, seed);
+    let trained_on: Vec<i64> = train.iter().map(|&i| keys[i]).collect();
     let classifier = Classifier {
         workspace_id,
         kind: ModelKind::Hook,
@@ -92,7 +100,7 @@ pub async fn train_hook(
         created_by,
         x,
         y,
-        seed,
+        split: (train, test),
         input_field: "creatives",
     };
     train_and_register(db, classifier, |model| {
@@ -100,6 +108,7 @@ pub async fn train_hook(
             model,
             strong_threshold: strong,
             percentile,
+            trained_on,
         })
     })
     .await

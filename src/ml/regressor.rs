@@ -10,7 +10,7 @@ use super::design::{PREDICTED_CTR, context_names};
 use super::linear::{self, LinearModel, RIDGE, quantile};
 use super::metrics;
 use super::registry::{self, Metrics, ModelKind, ModelRecord, NewModel};
-use super::train::split;
+use super::train::split_by_key;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::validation::FieldErrors;
@@ -87,6 +87,9 @@ pub struct StoredRegressor {
     /// A CTR model whose prediction is appended to the inputs (ROAS).
     #[serde(default)]
     pub input_ctr: Option<RegressionModel>,
+    /// Creatives it was trained on: their predictions do not count as accuracy.
+    #[serde(default)]
+    pub trained_on: Vec<i64>,
 }
 
 impl StoredRegressor {
@@ -110,6 +113,33 @@ impl StoredRegressor {
     }
 }
 
+/// Folds of the training rows used to estimate the prediction interval.
+const FOLDS: usize = 5;
+
+/// Residuals (actual − predicted, fitted scale) of each training row from a model
+/// fitted without its fold: what the final model's errors on unseen rows look like.
+fn out_of_fold_residuals(x: &Array2<f64>, y: &[f64]) -> Result<Vec<f64>, super::MlError> {
+    let mut residuals = Vec::with_capacity(y.len());
+    for fold in 0..FOLDS {
+        let (inside, outside): (Vec<usize>, Vec<usize>) =
+            (0..y.len()).partition(|i| i % FOLDS != fold);
+        if outside.is_empty() || inside.len() < 2 {
+            continue;
+        }
+        let y_in: Vec<f64> = inside.iter().map(|&i| y[i]).collect();
+        let model = linear::train(x.select(Axis(0), &inside).view(), &y_in, RIDGE)?;
+        let x_out = x.select(Axis(0), &outside);
+        residuals.extend(
+            model
+                .predict_all(x_out.view())
+                .into_iter()
+                .zip(&outside)
+                .map(|(p, &i)| y[i] - p),
+        );
+    }
+    Ok(residuals)
+}
+
 /// A regressor to train on base rows `x` and original-scale targets `y`.
 pub(crate) struct Regressor {
     pub workspace_id: i64,
@@ -120,6 +150,8 @@ pub(crate) struct Regressor {
     pub y: Vec<f64>,
     pub target: Target,
     pub input_ctr: Option<RegressionModel>,
+    /// Creative ids of the rows, which decide (with `seed`) what is held out.
+    pub keys: Vec<i64>,
     pub seed: u64,
 }
 
@@ -135,14 +167,22 @@ fn regression_metrics(predicted: &[f64], actual: &[f64], inside: Option<f64>) ->
     }
 }
 
-/// Splits, fits, sets the interval from held-out residuals, evaluates, compares
-/// with a champion reading the same features on the same rows, and registers.
+/// Splits by creative id, fits, sets the interval from out-of-fold residuals of
+/// the training rows and measures its coverage on the held-out rows, evaluates,
+/// compares with a champion reading the same features on the same rows, and
+/// registers.
 pub(crate) async fn train_and_register(
     db: &Db,
     job: Regressor,
 ) -> Result<(ModelRecord, StoredRegressor)> {
     let invalid = |message: String| Error::Invalid(FieldErrors::single("creatives", message));
-    let (train_rows, test_rows) = split(job.y.len(), job.seed);
+    let (train_rows, test_rows) = split_by_key(&job.keys, job.seed);
+    if train_rows.len() < 2 || test_rows.len() < 4 {
+        return Err(invalid(format!(
+            "{} creatives are too few to train and hold some out",
+            job.y.len()
+        )));
+    }
     let base_test = job.x.select(Axis(0), &test_rows);
     let full: Vec<Vec<f64>> = job
         .x
@@ -158,17 +198,13 @@ pub(crate) async fn train_and_register(
         .iter()
         .map(|&i| job.target.forward(job.y[i]))
         .collect();
-    let model = tokio::task::spawn_blocking(move || linear::train(x_train.view(), &y_fit, RIDGE))
-        .await
-        .map_err(|e| Error::Internal(format!("training task failed: {e}")))?
-        .map_err(|e| invalid(e.to_string()))?;
-    let actual: Vec<f64> = test_rows.iter().map(|&i| job.y[i]).collect();
-    let fitted: Vec<f64> = model.predict_all(x_test.view());
-    let residuals: Vec<f64> = fitted
-        .iter()
-        .zip(&actual)
-        .map(|(f, a)| job.target.forward(*a) - f)
-        .collect();
+    let (model, residuals) = tokio::task::spawn_blocking(move || {
+        let residuals = out_of_fold_residuals(&x_train, &y_fit)?;
+        Ok::<_, super::MlError>((linear::train(x_train.view(), &y_fit, RIDGE)?, residuals))
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("training task failed: {e}")))?
+    .map_err(|e| invalid(e.to_string()))?;
     let stored = StoredRegressor {
         model: RegressionModel {
             model,
@@ -177,9 +213,13 @@ pub(crate) async fn train_and_register(
             residual_high: quantile(&residuals, INTERVAL.1),
         },
         input_ctr: job.input_ctr,
+        trained_on: train_rows.iter().map(|&i| job.keys[i]).collect(),
     };
-    let mut inside = 0usize;
+    // The interval came from training rows only, so how often it holds on the
+    // held-out rows is a measurement, not a given.
+    let actual: Vec<f64> = test_rows.iter().map(|&i| job.y[i]).collect();
     let mut points = Vec::with_capacity(actual.len());
+    let mut inside = 0usize;
     for (row, a) in x_test.axis_iter(Axis(0)).zip(&actual) {
         let (point, low, high) = stored.model.predict(&row.to_vec());
         inside += usize::from(*a >= low && *a <= high);

@@ -33,6 +33,23 @@ pub fn split(rows: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
     (train, order)
 }
 
+/// Row indices split into (train, test) by a hash of each row's stable key (a
+/// creative id) with `seed`: a row keeps its side when rows are added or
+/// reordered, so a challenger's held-out rows were never its champion's training
+/// rows, and every model trained with the same seed holds out the same creatives.
+pub fn split_by_key(keys: &[i64], seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let held_out = |key: i64| {
+        // splitmix64 of key and seed: cheap, well mixed, stable across versions.
+        let mut z = (key as u64) ^ seed.rotate_left(17);
+        z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        (z % 10_000) as f64 / 10_000.0 < TEST_FRACTION
+    };
+    (0..keys.len()).partition(|&i| !held_out(keys[i]))
+}
+
 fn select(x: &Array2<f64>, rows: &[usize]) -> Array2<f64> {
     x.select(Axis(0), rows)
 }
@@ -95,9 +112,9 @@ pub async fn train_ctr_from_csv(
             kind: ModelKind::Ctr,
             feature_set,
             created_by,
+            split: split(set.y.len(), seed),
             x: set.x,
             y: set.y,
-            seed,
             input_field: "file",
         },
         |model| serde_json::to_value(CsvCtrModel { encoding, model }),
@@ -113,7 +130,8 @@ pub(crate) struct Classifier {
     pub created_by: Option<i64>,
     pub x: Array2<f64>,
     pub y: Vec<bool>,
-    pub seed: u64,
+    /// (train, test) row indices.
+    pub split: (Vec<usize>, Vec<usize>),
     /// The input a training failure is reported against (`file`, `creatives`).
     pub input_field: &'static str,
 }
@@ -127,8 +145,14 @@ pub(crate) async fn train_and_register(
     job: Classifier,
     wrap: impl FnOnce(LogisticModel) -> serde_json::Result<serde_json::Value>,
 ) -> Result<ModelRecord> {
-    let (train_rows, test_rows) = split(job.y.len(), job.seed);
-    let (x_train, x_test) = (select(&job.x, &train_rows), select(&job.x, &test_rows));
+    let (train_rows, test_rows) = &job.split;
+    if test_rows.is_empty() || train_rows.is_empty() {
+        return Err(Error::Invalid(FieldErrors::single(
+            job.input_field,
+            "too few rows to hold some out for evaluation",
+        )));
+    }
+    let (x_train, x_test) = (select(&job.x, train_rows), select(&job.x, test_rows));
     let y_train: Vec<bool> = train_rows.iter().map(|&i| job.y[i]).collect();
     let y_test: Vec<bool> = test_rows.iter().map(|&i| job.y[i]).collect();
     let model = tokio::task::spawn_blocking(move || {
@@ -167,6 +191,25 @@ pub(crate) async fn train_and_register(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keyed_split_keeps_each_key_on_its_side() {
+        let keys: Vec<i64> = (1..=1000).collect();
+        let (train, test) = split_by_key(&keys, 9);
+        assert!((150..=250).contains(&test.len()), "{} held out", test.len());
+        assert_eq!(train.len() + test.len(), 1000);
+        // More rows, in another order: the first thousand stay where they were.
+        let mut more: Vec<i64> = (1..=1500).rev().collect();
+        more.swap(0, 700);
+        let (_, test_more) = split_by_key(&more, 9);
+        let held: std::collections::HashSet<i64> = test.iter().map(|&i| keys[i]).collect();
+        let held_more: std::collections::HashSet<i64> = test_more
+            .iter()
+            .map(|&i| more[i])
+            .filter(|k| *k <= 1000)
+            .collect();
+        assert_eq!(held, held_more);
+    }
 
     #[test]
     fn split_is_deterministic_and_disjoint() {

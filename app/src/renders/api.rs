@@ -122,8 +122,9 @@ pub async fn queue_variants(
     }
 }
 
-/// Jobs the caller may see, newest first. `all` lists every user's jobs and is for
-/// admins only; filters take a status or kind code, or nothing.
+/// Jobs the caller may see, newest first. `all` lists every user's jobs of the
+/// workspace and is for admins only; filters take a status or kind code, or
+/// nothing.
 #[server(prefix = "/api", endpoint = "jobs/list")]
 pub async fn list_jobs(
     #[server(default)] all: bool,
@@ -159,6 +160,7 @@ pub async fn list_jobs(
         })?),
     };
     let filter = JobFilter {
+        workspace_id: user.workspace_id,
         owner_id: (!all).then_some(user.id),
         status,
         kind,

@@ -7,5 +7,5 @@ mod page;
 
 pub use api::*;
 pub use jobs_table::{JobActions, JobsTable};
-pub use live::{merge as merge_live, subscribe as live_jobs};
+pub use live::{LiveJobs, merge as merge_live, subscribe as live_jobs};
 pub use page::RendersPage;

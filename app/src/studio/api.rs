@@ -15,6 +15,8 @@ pub struct CreativeChoice {
     pub has_video: bool,
     pub is_demo: bool,
     pub analysed: bool,
+    /// Has results the champion models never saw: its predictions test them.
+    pub held_out: bool,
 }
 
 /// Creatives of the caller's workspace for the picker: ones with a video first.
@@ -22,10 +24,14 @@ pub struct CreativeChoice {
 pub async fn list_creatives() -> AppResult<Vec<CreativeChoice>> {
     use crate::guard::{require_user, state};
     let user = require_user()?;
-    let mut list: Vec<CreativeChoice> = titan::creatives::list(&state()?.db, user.workspace_id)
+    let db = &state()?.db;
+    let trained = titan::ml::creative_models::champion_training_set(db, user.workspace_id).await?;
+    let mut list: Vec<CreativeChoice> = titan::creatives::list(db, user.workspace_id)
         .await?
         .into_iter()
         .map(|c| CreativeChoice {
+            held_out: c.performance.impressions > 0
+                && trained.as_ref().is_some_and(|t| !t.contains(&c.id)),
             id: c.id,
             name: c.name,
             has_video: c.asset_id.is_some(),
@@ -33,7 +39,7 @@ pub async fn list_creatives() -> AppResult<Vec<CreativeChoice>> {
             analysed: c.analysis.is_some(),
         })
         .collect();
-    list.sort_by_key(|c| (!c.has_video, std::cmp::Reverse(c.id)));
+    list.sort_by_key(|c| (!c.has_video, !c.held_out, std::cmp::Reverse(c.id)));
     Ok(list)
 }
 

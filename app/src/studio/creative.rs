@@ -14,7 +14,7 @@ const INPUT: &str = "mt-1 block w-full rounded border border-slate-300 px-3 py-2
 const BUTTON: &str = "rounded bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500";
 
 #[component]
-pub fn CreativeWorkbench() -> impl IntoView {
+pub fn CreativeWorkbench(live: crate::renders::LiveJobs) -> impl IntoView {
     let query = use_query_map();
     let selected = Memo::new(move |_| {
         query
@@ -24,7 +24,6 @@ pub fn CreativeWorkbench() -> impl IntoView {
     });
     let analyze = ServerAction::<AnalyzeCreative>::new();
     let create = ServerAction::<CreateCreative>::new();
-    let live = crate::renders::live_jobs(false);
     // The analysis job being followed: named in the address after "Analyse".
     let queued = Memo::new(move |_| query.read().get("job").and_then(|v| v.parse::<i64>().ok()));
     // Where the followed job is, from the live stream: the creative is read again
@@ -60,10 +59,11 @@ pub fn CreativeWorkbench() -> impl IntoView {
                                             <option value="">"Choose a creative…"</option>
                                             {list.into_iter().map(|c| {
                                                 let label = format!(
-                                                    "#{} {}{}{}",
+                                                    "#{} {}{}{}{}",
                                                     c.id,
                                                     c.name,
                                                     if c.has_video { " · video" } else { " · past results" },
+                                                    if c.held_out { " · held out from training" } else { "" },
                                                     if c.is_demo { " (demo)" } else { "" },
                                                 );
                                                 view! { <option value=c.id selected=current == Some(c.id)>{label}</option> }
@@ -164,6 +164,13 @@ fn reasons_list(reasons: Vec<Reason>) -> impl IntoView {
     }
 }
 
+/// How often the interval held on held-out creatives, when that was measured.
+fn coverage(measured: Option<f64>) -> String {
+    measured
+        .map(|c| format!(" (held out: {:.0} % inside)", c * 100.0))
+        .unwrap_or_default()
+}
+
 fn unavailable(why: String) -> AnyView {
     view! { <p class="text-sm text-slate-500" data-testid="no-model">{why}</p> }.into_any()
 }
@@ -189,7 +196,7 @@ fn AnalysisView(a: CreativeAnalysis) -> impl IntoView {
                 {match a.ctr {
                     Outcome::Predicted(c) => view! {
                         <p class="text-lg font-semibold">{format!("{:.2} % · {}", c.ctr * 100.0, c.band.as_str())}</p>
-                        <p class="text-sm text-slate-600">{format!("80 % interval {:.2}–{:.2} % (held out: {:.0} % inside)", c.low * 100.0, c.high * 100.0, c.coverage * 100.0)}</p>
+                        <p class="text-sm text-slate-600">{format!("80 % interval {:.2}–{:.2} %{}", c.low * 100.0, c.high * 100.0, coverage(c.coverage))}</p>
                         <p class="text-xs text-slate-500">{format!("model {}", c.model_version)}</p>
                         {reasons_list(c.reasons)}
                     }.into_any(),
@@ -201,7 +208,7 @@ fn AnalysisView(a: CreativeAnalysis) -> impl IntoView {
                 {match a.roas {
                     Outcome::Predicted(r) => view! {
                         <p class="text-lg font-semibold">{format!("{:.2}", r.roas)}</p>
-                        <p class="text-sm text-slate-600">{format!("80 % interval {:.2}–{:.2} (held out: {:.0} % inside)", r.low, r.high, r.coverage * 100.0)}</p>
+                        <p class="text-sm text-slate-600">{format!("80 % interval {:.2}–{:.2}{}", r.low, r.high, coverage(r.coverage))}</p>
                         <p class="text-xs text-slate-500">{format!("model {}", r.model_version)}</p>
                         {reasons_list(r.reasons)}
                     }.into_any(),

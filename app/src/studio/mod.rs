@@ -21,12 +21,19 @@ pub fn StudioPage() -> impl IntoView {
     let rollback = ServerAction::<RollbackModel>::new();
     let models_version =
         Signal::derive(move || (promote.version().get(), rollback.version().get()));
+    // This person's jobs as they change (analyses, trainings): a finished one
+    // refreshes the registry and the accuracy table.
+    let live = crate::renders::live_jobs(false);
+    let finished =
+        Memo::new(move |_| live.with(|jobs| jobs.values().filter(|j| j.status.is_final()).count()));
+    let refresh =
+        Signal::derive(move || promote.version().get() + rollback.version().get() + finished.get());
     view! {
         <Title text="Studio" />
         <h1 class="mb-6 text-2xl font-semibold">"Studio"</h1>
-        <creative::CreativeWorkbench />
-        <registry::Registry promote rollback />
-        <accuracy::AccuracyView refresh=Signal::derive(move || promote.version().get() + rollback.version().get()) />
+        <creative::CreativeWorkbench live />
+        <registry::Registry promote rollback refresh />
+        <accuracy::AccuracyView refresh />
         <registry::Training />
         <registry::CtrScorer models_version />
     }

@@ -127,12 +127,12 @@ pub fn Training() -> impl IntoView {
 pub fn Registry(
     promote: ServerAction<PromoteModel>,
     rollback: ServerAction<RollbackModel>,
+    /// Changes whenever the registry may have changed.
+    #[prop(into)]
+    refresh: Signal<usize>,
 ) -> impl IntoView {
     let me = Resource::new(|| (), |_| crate::auth::current_user());
-    let models = Resource::new(
-        move || (promote.version().get(), rollback.version().get()),
-        |_| list_models(),
-    );
+    let models = Resource::new(move || refresh.get(), |_| list_models());
     let error = Signal::derive(move || {
         promote
             .value()

@@ -37,11 +37,13 @@ pub async fn job_events(
     } else {
         Some(user.id)
     };
+    let workspace_id = user.workspace_id;
     let start = titan::db::now() - time::Duration::seconds(1);
     let events = stream::unfold((jobs, start), move |(jobs, since)| async move {
         loop {
             tokio::time::sleep(POLL).await;
             let filter = JobFilter {
+                workspace_id,
                 owner_id: owner,
                 updated_after: Some(since),
                 limit: 500,

@@ -199,24 +199,68 @@ async fn a_creative_is_analysed_from_its_video_and_scored_once_models_are_traine
     // Accuracy needs actuals: the new creative has none; a past one has.
     let accuracy: Vec<Value> = app.call("models/accuracy", &[]).await.json().await.unwrap();
     assert!(accuracy.is_empty(), "{accuracy:?}");
-    let past_id = creatives(&app)
-        .await
+    // Only creatives the models never saw count; one they were trained on is
+    // left out and counted as such.
+    let listed = creatives(&app).await;
+    let held_out = listed
         .iter()
-        .find(|c| c["has_video"] == false)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    analyse(&app, past_id).await;
+        .find(|c| c["held_out"] == true)
+        .expect("a held-out creative");
+    let trained_on = listed
+        .iter()
+        .find(|c| c["has_video"] == false && c["held_out"] == false)
+        .expect("a creative the models trained on");
+    analyse(&app, held_out["id"].as_i64().unwrap()).await;
+    analyse(&app, trained_on["id"].as_i64().unwrap()).await;
     let accuracy: Vec<Value> = app.call("models/accuracy", &[]).await.json().await.unwrap();
     assert_eq!(accuracy.len(), 3, "{accuracy:?}");
-    assert!(accuracy.iter().all(|a| a["matched"] == 1));
+    for a in &accuracy {
+        assert_eq!(
+            (a["matched"].as_u64(), a["seen_in_training"].as_u64()),
+            (Some(1), Some(1)),
+            "{a}"
+        );
+    }
 
-    // Another workspace's creative cannot be analysed.
-    let other = app
-        .call("creatives/analyze", &[("creative_id", "999999")])
+    // Another workspace's creative does not exist for this one.
+    let other = titan::accounts::create_workspace(db, "Other", false)
+        .await
+        .unwrap();
+    let draft = titan::domain::CampaignDraft::parse(
+        "Theirs",
+        "sales",
+        "50",
+        "USD",
+        &["meta".to_owned()],
+        "ecommerce",
+    )
+    .unwrap();
+    titan::campaigns::create(db, other, &draft, false)
+        .await
+        .unwrap();
+    let theirs = titan::campaigns::list(db, other, true).await.unwrap();
+    let one = titan::demo_creatives::generate_history(&theirs, time::macros::date!(2026 - 11 - 01))
+        .into_iter()
+        .take(1)
+        .collect::<Vec<_>>();
+    titan::creatives::insert_demo_history(
+        db,
+        other,
+        titan::domain::features::FEATURE_SET_VERSION,
+        &one,
+    )
+    .await
+    .unwrap();
+    let their_id = titan::creatives::list(db, other).await.unwrap()[0]
+        .id
+        .to_string();
+    let read = app.call("creatives/get", &[("id", &their_id)]).await;
+    assert_eq!(read.status(), 404);
+    let analysed = app
+        .call("creatives/analyze", &[("creative_id", &their_id)])
         .await;
-    assert_eq!(other.status(), 422);
-    let body: Value = other.json().await.unwrap();
+    assert_eq!(analysed.status(), 422);
+    let body: Value = analysed.json().await.unwrap();
     assert_eq!(body["Invalid"][0]["field"], "creative_id");
 }
 
