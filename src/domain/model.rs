@@ -113,6 +113,9 @@ pub struct ModelSummary {
     pub training_rows: i64,
     pub metrics: Metrics,
     pub status: ModelStatus,
+    /// Email of whoever trained it (the job's owner), when known.
+    #[serde(default)]
+    pub created_by: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: time::OffsetDateTime,
 }

@@ -104,7 +104,10 @@ pub fn describe(name: &str, value: f64) -> Option<String> {
         "aspect_ratio" => "landscape video".to_owned(),
         "cuts_first_3s" => format!("{} in the first 3 s", count(value, "cut", "cuts")),
         "cuts_per_second" => format!("{value:.2} cuts per second overall"),
-        "first_second_loudness_delta_db" if value >= 0.0 => {
+        "first_second_loudness_delta_db" if value.abs() < 0.5 => {
+            "first second as loud as the rest".to_owned()
+        }
+        "first_second_loudness_delta_db" if value > 0.0 => {
             format!("first second {value:.0} dB louder than the rest")
         }
         "first_second_loudness_delta_db" => {
@@ -172,6 +175,14 @@ mod tests {
             "1 urgency word in the call to action"
         );
         assert_eq!(describe("platform=tiktok", 1.0).unwrap(), "runs on TikTok");
+        assert_eq!(
+            describe("first_second_loudness_delta_db", 0.3).unwrap(),
+            "first second as loud as the rest"
+        );
+        assert_eq!(
+            describe("first_second_loudness_delta_db", -4.2).unwrap(),
+            "first second 4 dB quieter than the rest"
+        );
         assert_eq!(describe("platform=meta", 0.0), None);
         let names = vec!["cuts_first_3s".to_owned(), "duration_secs".to_owned()];
         let r = reasons(&names, &[2.0, 30.0], &[0.4, -0.9], 3);

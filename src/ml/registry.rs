@@ -36,6 +36,7 @@ impl ModelRecord {
             training_rows: self.training_rows,
             metrics: self.metrics.clone(),
             status: self.status,
+            created_by: None,
             created_at: self.created_at,
         }
     }
@@ -208,6 +209,26 @@ pub async fn comparable_champion<T: serde::de::DeserializeOwned>(
             Ok(None)
         }
     }
+}
+
+/// Every model of the workspace with the email of whoever trained it, by kind
+/// and newest first.
+pub async fn list_summaries(db: &Db, workspace_id: i64) -> Result<Vec<ModelSummary>> {
+    let emails: Vec<(i64, String)> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT id, email FROM users WHERE workspace_id = $1",
+    )
+    .bind(workspace_id)
+    .fetch_all(pool)
+    .await?);
+    let emails: std::collections::HashMap<i64, String> = emails.into_iter().collect();
+    Ok(list(db, workspace_id)
+        .await?
+        .iter()
+        .map(|m| ModelSummary {
+            created_by: m.created_by.and_then(|id| emails.get(&id).cloned()),
+            ..m.summary()
+        })
+        .collect())
 }
 
 /// Every model of the workspace, newest first.

@@ -13,8 +13,7 @@ use titan::domain::model::{CtrPrediction, ModelStatus, ModelSummary};
 pub async fn list_models() -> AppResult<Vec<ModelSummary>> {
     use crate::guard::{require_user, state};
     let user = require_user()?;
-    let models = titan::ml::registry::list(&state()?.db, user.workspace_id).await?;
-    Ok(models.iter().map(|m| m.summary()).collect())
+    Ok(titan::ml::registry::list_summaries(&state()?.db, user.workspace_id).await?)
 }
 
 /// Makes a model the champion of its kind. Admin only.
@@ -187,6 +186,8 @@ fn ModelTable(
                 <tr>
                     <th class="py-2">"Model"</th>
                     <th>"Status"</th>
+                    <th>"Features"</th>
+                    <th>"Trained by"</th>
                     <th>"Rows"</th>
                     <th>"AUC"</th>
                     <th>"Log loss"</th>
@@ -207,6 +208,8 @@ fn ModelTable(
                             <tr class="border-b last:border-0" data-model=m.version_label() data-model-status=m.status.as_str()>
                                 <td class="py-2 font-medium">{m.version_label()}</td>
                                 <td>{m.status.as_str()}</td>
+                                <td class="text-xs">{m.feature_set.clone()}</td>
+                                <td class="text-xs">{m.created_by.clone().unwrap_or_else(|| "–".into())}</td>
                                 <td>{m.training_rows}</td>
                                 <td>{number(m.metrics.auc, 3)}</td>
                                 <td>{number(m.metrics.log_loss, 4)}</td>

@@ -179,6 +179,18 @@ async fn a_creative_is_analysed_from_its_video_and_scored_once_models_are_traine
         done["stage"].as_str().unwrap().contains("hook-v1 champion"),
         "{done}"
     );
+    let models: Vec<Value> = app.call("models/list", &[]).await.json().await.unwrap();
+    assert_eq!(models.len(), 3);
+    for m in &models {
+        assert_eq!(m["created_by"], MARKETER_EMAIL, "{m}");
+        assert!(
+            m["feature_set"]
+                .as_str()
+                .unwrap()
+                .starts_with("creative-v1"),
+            "{m}"
+        );
+    }
 
     let analysis = analyse(&app, id).await;
     for (kind, version) in [("hook", "hook-v1"), ("ctr", "ctr-v1"), ("roas", "roas-v1")] {
