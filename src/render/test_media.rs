@@ -86,26 +86,6 @@ pub fn generate_scene_clip(
     let filter = format!(
         "{inputs}concat=n={n}:v=1:a=0[v];[{n}:a]volume='if(lt(t,1),{first_second_gain},0.1)':eval=frame[a]"
     );
-    let output = command
-        .args(["-filter_complex", &filter, "-map", "[v]", "-map", "[a]"])
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-        ])
-        .arg(path)
-        .output()?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(std::io::Error::other(format!(
-            "ffmpeg could not generate a scene clip: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        )))
-    }
+    command.args(["-filter_complex", &filter, "-map", "[v]", "-map", "[a]"]);
+    encode_to(command, path)
 }
