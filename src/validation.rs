@@ -81,6 +81,28 @@ impl fmt::Display for FieldErrors {
 
 impl std::error::Error for FieldErrors {}
 
+/// A required line of text: trimmed, not empty, at most `max` characters, no
+/// control characters.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(FieldError::new(field, "is required"));
+    }
+    if value.chars().count() > max {
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
 impl FieldError {
     pub fn new(field: &str, message: impl Into<String>) -> Self {
         Self {

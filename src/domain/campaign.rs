@@ -4,7 +4,7 @@
 //! an archived campaign can no longer be edited.
 
 use super::money::{Currency, DailyBudget};
-use crate::validation::{FieldError, FieldErrors};
+use crate::validation::{FieldError, FieldErrors, required_text};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -196,7 +196,7 @@ impl CampaignDraft {
         niche: &str,
     ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let name = errors.collect(parse_name(name));
+        let name = errors.collect(required_text("name", name, 120));
         let objective = errors.collect(Objective::parse(objective));
         let currency = errors.collect(Currency::parse(currency));
         let daily_budget = match currency {
@@ -220,23 +220,6 @@ impl CampaignDraft {
             _ => Err(errors),
         }
     }
-}
-
-fn parse_name(name: &str) -> Result<String, FieldError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(FieldError::new("name", "is required"));
-    }
-    if name.chars().count() > 120 {
-        return Err(FieldError::new("name", "must be at most 120 characters"));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            "name",
-            "must not contain control characters",
-        ));
-    }
-    Ok(name.to_owned())
 }
 
 /// Parses a list of platform codes: at least one, no unknown ones, duplicates merged.

@@ -6,7 +6,7 @@ use super::campaign::{Niche, Objective, Platform, coded_enum};
 use super::features::CreativeFeatures;
 use super::model::CtrBand;
 use super::render::{CaptionCue, parse_caption_lines};
-use crate::validation::{FieldError, FieldErrors};
+use crate::validation::{FieldError, FieldErrors, required_text};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -173,26 +173,6 @@ pub struct CreativeDraft {
     pub placement: Placement,
 }
 
-fn text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(FieldError::new(field, "is required"));
-    }
-    if value.chars().count() > max {
-        return Err(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            field,
-            "must not contain control characters",
-        ));
-    }
-    Ok(value.to_owned())
-}
-
 fn id(field: &str, value: &str) -> Result<i64, FieldError> {
     value
         .trim()
@@ -217,10 +197,10 @@ impl CreativeDraft {
     ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
         let campaign_id = errors.collect(id("campaign_id", campaign_id));
-        let name = errors.collect(text("name", name, 120));
+        let name = errors.collect(required_text("name", name, 120));
         let asset_id = errors.collect(id("asset_id", asset_id));
-        let hook_text = errors.collect(text("hook_text", hook_text, 200));
-        let cta_text = errors.collect(text("cta_text", cta_text, 80));
+        let hook_text = errors.collect(required_text("hook_text", hook_text, 200));
+        let cta_text = errors.collect(required_text("cta_text", cta_text, 80));
         let captions = match parse_caption_lines(captions) {
             Ok(cues) => Some(cues),
             Err(e) => {
