@@ -6,9 +6,11 @@
 mod support;
 
 use support::{database_url, open};
-use titan::ml::registry::{self, Metrics, ModelKind, ModelStatus, NewModel};
+use titan::ml::registry::{self, Comparison, Metrics, ModelKind, ModelStatus, NewModel};
 
-fn model(workspace_id: i64, auc: f64, champion_auc: Option<f64>) -> NewModel {
+/// A CTR model with held-out AUC `auc`, and the AUC `(champion id, auc)` of the
+/// champion it was compared with.
+fn model(workspace_id: i64, auc: f64, champion: Option<(i64, f64)>) -> NewModel {
     let metrics = |auc: f64| Metrics {
         auc: Some(auc),
         log_loss: Some(0.3),
@@ -23,7 +25,10 @@ fn model(workspace_id: i64, auc: f64, champion_auc: Option<f64>) -> NewModel {
         metrics: metrics(auc),
         params: serde_json::json!({ "weights": [auc] }),
         created_by: None,
-        champion_on_same_holdout: champion_auc.map(metrics),
+        compared_with: champion.map(|(champion_id, auc)| Comparison {
+            champion_id,
+            metrics: metrics(auc),
+        }),
     }
 }
 
@@ -57,7 +62,7 @@ async fn champions_challengers_restart_and_rollback() {
     assert_eq!(champion.params, serde_json::json!({ "weights": [0.70] }));
 
     // Worse on the same held-out data: stays a challenger.
-    let worse = registry::register(&db, &model(ws, 0.65, Some(0.70)))
+    let worse = registry::register(&db, &model(ws, 0.65, Some((first.id, 0.70))))
         .await
         .unwrap();
     assert_eq!(worse.status, ModelStatus::Challenger);
@@ -71,7 +76,7 @@ async fn champions_challengers_restart_and_rollback() {
     );
 
     // Better: takes over, the old champion retires.
-    let better = registry::register(&db, &model(ws, 0.74, Some(0.70)))
+    let better = registry::register(&db, &model(ws, 0.74, Some((first.id, 0.70))))
         .await
         .unwrap();
     assert_eq!(better.status, ModelStatus::Champion);
@@ -173,6 +178,66 @@ async fn ctr_models_train_from_csv_and_only_a_better_one_takes_over() {
         registry::list(&db, ws).await.unwrap().len(),
         2,
         "refused files register nothing"
+    );
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn models_of_one_run_are_registered_together_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(dir.path(), "together").await;
+    let db = open(&url).await;
+    let ws = titan::accounts::create_workspace(&db, "Models", false)
+        .await
+        .unwrap();
+
+    // The second model names a workspace that does not exist: the whole run is
+    // refused and the first model is not left behind.
+    let mut hook = model(ws, 0.70, None);
+    hook.kind = ModelKind::Hook;
+    let orphan = model(ws + 1_000, 0.70, None);
+    registry::register_all(&db, &[hook.clone(), orphan])
+        .await
+        .expect_err("a model of a missing workspace is refused");
+    assert!(registry::list(&db, ws).await.unwrap().is_empty());
+
+    let both = registry::register_all(&db, &[hook, model(ws, 0.70, None)])
+        .await
+        .unwrap();
+    let labels: Vec<String> = both.iter().map(|m| m.version_label()).collect();
+    assert_eq!(labels, ["hook-v1", "ctr-v1"]);
+    assert!(both.iter().all(|m| m.status == ModelStatus::Champion));
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_challenger_compared_with_a_replaced_champion_waits_for_an_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(dir.path(), "replaced").await;
+    let db = open(&url).await;
+    let ws = titan::accounts::create_workspace(&db, "Models", false)
+        .await
+        .unwrap();
+    let first = registry::register(&db, &model(ws, 0.70, None))
+        .await
+        .unwrap();
+    let second = registry::register(&db, &model(ws, 0.72, Some((first.id, 0.70))))
+        .await
+        .unwrap();
+    assert_eq!(second.status, ModelStatus::Champion);
+    // Trained while `first` was champion: beating `first` says nothing about
+    // `second`, so it does not take over.
+    let late = registry::register(&db, &model(ws, 0.71, Some((first.id, 0.70))))
+        .await
+        .unwrap();
+    assert_eq!(late.status, ModelStatus::Challenger);
+    assert_eq!(
+        registry::champion(&db, ws, ModelKind::Ctr)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        second.id
     );
     db.close().await;
 }

@@ -4,7 +4,7 @@
 //! model version and is logged; a missing model is said, never guessed.
 
 use super::design::{self, context_feature_set, context_row};
-use super::hook::{HookExample, HookModel, hook_class, train_hook};
+use super::hook::{HookExample, HookModel, fit_hook, hook_class};
 use super::predict::{Logged, log};
 use super::registry::{self, ModelKind, ModelRecord};
 use super::regressor::{self, Regressor, StoredRegressor, Target};
@@ -78,8 +78,6 @@ pub async fn train_all(
             ),
         )));
     }
-    // Every model's data is checked before any is registered, so a run does not
-    // leave some models new and the others old.
     let spent: Vec<usize> = (0..all.len())
         .filter(|&i| all[i].performance.spend_cents > 0)
         .collect();
@@ -102,7 +100,7 @@ pub async fn train_all(
             views_3s: e.performance.views_3s as u64,
         })
         .collect();
-    let hook = train_hook(
+    let hook = fit_hook(
         db,
         workspace_id,
         created_by,
@@ -123,7 +121,7 @@ pub async fn train_all(
         .iter()
         .map(|e| (e.performance.clicks as f64 + 0.5) / (e.performance.impressions as f64 + 1.0))
         .collect();
-    let (ctr, ctr_model) = regressor::train_and_register(
+    let (ctr, ctr_model) = regressor::fit(
         db,
         Regressor {
             workspace_id,
@@ -144,7 +142,7 @@ pub async fn train_all(
         .iter()
         .filter_map(|&i| all[i].performance.roas())
         .collect();
-    let (roas, _) = regressor::train_and_register(
+    let (roas, _) = regressor::fit(
         db,
         Regressor {
             workspace_id,
@@ -160,6 +158,12 @@ pub async fn train_all(
         },
     )
     .await?;
+    // One transaction: a crash or a cancel never leaves a new hook model
+    // serving beside the CTR and ROAS models of an older run.
+    let [hook, ctr, roas]: [ModelRecord; 3] = registry::register_all(db, &[hook, ctr, roas])
+        .await?
+        .try_into()
+        .map_err(|_| Error::Internal("not every model was registered".into()))?;
     tracing::info!(workspace_id, hook = %hook.version_label(), ctr = %ctr.version_label(), roas = %roas.version_label(), "creative models trained");
     Ok(TrainedModels { hook, ctr, roas })
 }

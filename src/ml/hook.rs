@@ -4,8 +4,8 @@
 //! WEAK.
 
 use super::logistic::LogisticModel;
-use super::registry::{ModelKind, ModelRecord};
-use super::train::{Classifier, split_by_key, train_and_register};
+use super::registry::{ModelKind, NewModel};
+use super::train::{Classifier, fit_classifier, split_by_key};
 use crate::db::Db;
 use crate::domain::features::{CreativeFeatures, FEATURE_SET_VERSION};
 use crate::error::{Error, Result};
@@ -65,17 +65,17 @@ pub fn threshold(examples: &[HookExample], percentile: f64) -> f64 {
     rates.get(index).copied().unwrap_or(0.0)
 }
 
-/// Trains the hook classifier on creatives whose hook rate is known, evaluates it
-/// on held-out creatives (chosen by id with `seed`) (against the champion too, when it reads the same
-/// features) and registers it.
-pub async fn train_hook(
+/// Trains the hook classifier on creatives whose hook rate is known and evaluates
+/// it on held-out creatives (chosen by id with `seed`), against the champion too
+/// when it reads the same features: the model, ready to register.
+pub async fn fit_hook(
     db: &Db,
     workspace_id: i64,
     created_by: Option<i64>,
     examples: &[HookExample],
     percentile: f64,
     seed: u64,
-) -> Result<ModelRecord> {
+) -> Result<NewModel> {
     let known: Vec<&HookExample> = examples.iter().filter(|e| e.impressions > 0).collect();
     if known.len() < 50 {
         return Err(Error::Invalid(FieldErrors::single(
@@ -103,7 +103,7 @@ pub async fn train_hook(
         split: (train, test),
         input_field: "creatives",
     };
-    train_and_register(db, classifier, |model| {
+    fit_classifier(db, classifier, |model| {
         serde_json::to_value(HookModel {
             model,
             strong_threshold: strong,

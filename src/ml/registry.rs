@@ -47,6 +47,13 @@ impl ModelRecord {
     }
 }
 
+/// How the champion `champion_id` scored on a challenger's held-out rows.
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    pub champion_id: i64,
+    pub metrics: Metrics,
+}
+
 /// A trained model to register, with the champion's score on the challenger's
 /// held-out rows (`None` when there is no comparable champion).
 #[derive(Clone, Debug)]
@@ -58,7 +65,7 @@ pub struct NewModel {
     pub metrics: Metrics,
     pub params: serde_json::Value,
     pub created_by: Option<i64>,
-    pub champion_on_same_holdout: Option<Metrics>,
+    pub compared_with: Option<Comparison>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -106,58 +113,80 @@ fn json<T: Serialize>(value: &T) -> Result<String> {
 /// Stores a model; it becomes champion when there is none, or when it beats the
 /// champion on the same held-out data. Returns the stored record.
 pub async fn register(db: &Db, model: &NewModel) -> Result<ModelRecord> {
-    let metrics = json(&model.metrics)?;
-    let params = json(&model.params)?;
-    let at = now();
-    let id: i64 = in_transaction!(db, tx => {
-        let version: i32 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE workspace_id = $1 AND kind = $2",
-        )
-        .bind(model.workspace_id)
-        .bind(model.kind.as_str())
-        .fetch_one(&mut *tx)
-        .await?;
-        let has_champion: bool = sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM models WHERE workspace_id = $1 AND kind = $2 AND status = 'champion'",
-        )
-        .bind(model.workspace_id)
-        .bind(model.kind.as_str())
-        .fetch_one(&mut *tx)
-        .await? > 0;
-        let wins = match &model.champion_on_same_holdout {
-            _ if !has_champion => true,
-            Some(champion) => model.metrics.beats(champion),
-            None => false,
-        };
-        if wins {
-            sqlx::query("UPDATE models SET status = 'retired' WHERE workspace_id = $1 AND kind = $2 AND status = 'champion'")
-                .bind(model.workspace_id)
-                .bind(model.kind.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
-        let status = if wins { ModelStatus::Champion } else { ModelStatus::Challenger };
-        sqlx::query_scalar(
-            "INSERT INTO models (workspace_id, kind, version, feature_set, training_rows, metrics, params, \
-             status, created_by, created_at, promoted_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $8 = 'champion' THEN $10 END) RETURNING id",
-        )
-        .bind(model.workspace_id)
-        .bind(model.kind.as_str())
-        .bind(version)
-        .bind(&model.feature_set)
-        .bind(model.training_rows)
-        .bind(&metrics)
-        .bind(&params)
-        .bind(status.as_str())
-        .bind(model.created_by)
-        .bind(at)
-        .fetch_one(&mut *tx)
+    register_all(db, std::slice::from_ref(model))
         .await?
+        .pop()
+        .ok_or_else(|| Error::Internal("model was not registered".into()))
+}
+
+/// Stores models trained together in one transaction, so that a crash or a
+/// cancel never leaves some of them new and the others old. Each becomes
+/// champion of its kind when there is none, or when it beat the champion that
+/// is still champion now (one promoted while it trained was not compared).
+pub async fn register_all(db: &Db, models: &[NewModel]) -> Result<Vec<ModelRecord>> {
+    let encoded = models
+        .iter()
+        .map(|m| Ok((json(&m.metrics)?, json(&m.params)?)))
+        .collect::<Result<Vec<(String, String)>>>()?;
+    let at = now();
+    let ids: Vec<i64> = in_transaction!(db, tx => {
+        let mut ids = Vec::with_capacity(models.len());
+        for (model, (metrics, params)) in models.iter().zip(&encoded) {
+            let version: i32 = sqlx::query_scalar(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE workspace_id = $1 AND kind = $2",
+            )
+            .bind(model.workspace_id)
+            .bind(model.kind.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+            let champion: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM models WHERE workspace_id = $1 AND kind = $2 AND status = 'champion'",
+            )
+            .bind(model.workspace_id)
+            .bind(model.kind.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let wins = match (champion, &model.compared_with) {
+                (None, _) => true,
+                (Some(current), Some(c)) if c.champion_id == current => model.metrics.beats(&c.metrics),
+                _ => false,
+            };
+            if wins {
+                sqlx::query("UPDATE models SET status = 'retired' WHERE workspace_id = $1 AND kind = $2 AND status = 'champion'")
+                    .bind(model.workspace_id)
+                    .bind(model.kind.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let status = if wins { ModelStatus::Champion } else { ModelStatus::Challenger };
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO models (workspace_id, kind, version, feature_set, training_rows, metrics, params, \
+                 status, created_by, created_at, promoted_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $8 = 'champion' THEN $10 END) RETURNING id",
+            )
+            .bind(model.workspace_id)
+            .bind(model.kind.as_str())
+            .bind(version)
+            .bind(&model.feature_set)
+            .bind(model.training_rows)
+            .bind(metrics)
+            .bind(params)
+            .bind(status.as_str())
+            .bind(model.created_by)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?;
+            ids.push(id);
+        }
+        ids
     });
-    let record = get(db, model.workspace_id, id).await?;
-    tracing::info!(model = %record.version_label(), status = record.status.as_str(), workspace_id = model.workspace_id, "model registered");
-    Ok(record)
+    let mut records = Vec::with_capacity(ids.len());
+    for (model, id) in models.iter().zip(ids) {
+        let record = get(db, model.workspace_id, id).await?;
+        tracing::info!(model = %record.version_label(), status = record.status.as_str(), workspace_id = model.workspace_id, "model registered");
+        records.push(record);
+    }
+    Ok(records)
 }
 
 pub async fn get(db: &Db, workspace_id: i64, id: i64) -> Result<ModelRecord> {
@@ -181,17 +210,17 @@ pub async fn champion(db: &Db, workspace_id: i64, kind: ModelKind) -> Result<Opt
     row.map(ModelRow::into_record).transpose()
 }
 
-/// The champion of `kind` when it reads `feature_set`, its parameters (or the
-/// `key` entry of them) read as `T`. `None` when there is none, when it reads
-/// other features, or when it cannot be read (logged): a challenger is then not
-/// compared with it.
+/// The champion of `kind` when it reads `feature_set`: its id and its parameters
+/// (or the `key` entry of them) read as `T`. `None` when there is none, when it
+/// reads other features, or when it cannot be read (logged): a challenger is
+/// then not compared with it.
 pub async fn comparable_champion<T: serde::de::DeserializeOwned>(
     db: &Db,
     workspace_id: i64,
     kind: ModelKind,
     feature_set: &str,
     key: Option<&str>,
-) -> Result<Option<T>> {
+) -> Result<Option<(i64, T)>> {
     let Some(champion) = champion(db, workspace_id, kind).await? else {
         return Ok(None);
     };
@@ -203,7 +232,7 @@ pub async fn comparable_champion<T: serde::de::DeserializeOwned>(
         None => champion.params.clone(),
     };
     match serde_json::from_value(params) {
-        Ok(model) => Ok(Some(model)),
+        Ok(model) => Ok(Some((champion.id, model))),
         Err(e) => {
             tracing::warn!(model = %champion.version_label(), error = %e, "champion unreadable; not compared");
             Ok(None)

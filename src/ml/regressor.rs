@@ -9,7 +9,7 @@
 use super::design::{PREDICTED_CTR, context_names};
 use super::linear::{self, LinearModel, RIDGE, quantile};
 use super::metrics;
-use super::registry::{self, Metrics, ModelKind, ModelRecord, NewModel};
+use super::registry::{self, Comparison, Metrics, ModelKind, NewModel};
 use super::train::split_by_key;
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -169,12 +169,9 @@ fn regression_metrics(predicted: &[f64], actual: &[f64], inside: Option<f64>) ->
 
 /// Splits by creative id, fits, sets the interval from out-of-fold residuals of
 /// the training rows and measures its coverage on the held-out rows, evaluates,
-/// compares with a champion reading the same features on the same rows, and
-/// registers.
-pub(crate) async fn train_and_register(
-    db: &Db,
-    job: Regressor,
-) -> Result<(ModelRecord, StoredRegressor)> {
+/// and compares with a champion reading the same features on the same rows: the
+/// model ready to register, and what it stores.
+pub(crate) async fn fit(db: &Db, job: Regressor) -> Result<(NewModel, StoredRegressor)> {
     let invalid = |message: String| Error::Invalid(FieldErrors::single("creatives", message));
     let (train_rows, test_rows) = split_by_key(&job.keys, job.seed);
     if train_rows.len() < 2 || test_rows.len() < 4 {
@@ -230,7 +227,7 @@ pub(crate) async fn train_and_register(
         &actual,
         Some(inside as f64 / actual.len().max(1) as f64),
     );
-    let champion_on_same_holdout = registry::comparable_champion::<StoredRegressor>(
+    let compared_with = registry::comparable_champion::<StoredRegressor>(
         db,
         job.workspace_id,
         job.kind,
@@ -238,24 +235,23 @@ pub(crate) async fn train_and_register(
         None,
     )
     .await?
-    .map(|old| regression_metrics(&old.predict_points(base_test.view()), &actual, None));
+    .map(|(champion_id, old)| Comparison {
+        champion_id,
+        metrics: regression_metrics(&old.predict_points(base_test.view()), &actual, None),
+    });
     let params = serde_json::to_value(&stored)
         .map_err(|e| Error::Internal(format!("cannot encode model: {e}")))?;
-    let record = registry::register(
-        db,
-        &NewModel {
-            workspace_id: job.workspace_id,
-            kind: job.kind,
-            feature_set: job.feature_set,
-            training_rows: train_rows.len() as i64,
-            metrics,
-            params,
-            created_by: job.created_by,
-            champion_on_same_holdout,
-        },
-    )
-    .await?;
-    Ok((record, stored))
+    let model = NewModel {
+        workspace_id: job.workspace_id,
+        kind: job.kind,
+        feature_set: job.feature_set,
+        training_rows: train_rows.len() as i64,
+        metrics,
+        params,
+        created_by: job.created_by,
+        compared_with,
+    };
+    Ok((model, stored))
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! Training runs: split, fit, evaluate on held-out rows, compare with the champion
-//! on those same rows, register.
+//! on those same rows, register (several models of one run together).
 
 use super::csv_import::{self, CsvEncoding};
 use super::logistic::{self, LogisticModel, LogisticOptions};
 use super::metrics;
-use super::registry::{self, Metrics, ModelKind, ModelRecord, NewModel};
+use super::registry::{self, Comparison, Metrics, ModelKind, ModelRecord, NewModel};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::validation::FieldErrors;
@@ -105,7 +105,7 @@ pub async fn train_ctr_from_csv(
     }
     let encoding = set.encoding.clone();
     let feature_set = feature_set(&encoding);
-    train_and_register(
+    let model = fit_classifier(
         db,
         Classifier {
             workspace_id,
@@ -119,7 +119,8 @@ pub async fn train_ctr_from_csv(
         },
         |model| serde_json::to_value(CsvCtrModel { encoding, model }),
     )
-    .await
+    .await?;
+    registry::register(db, &model).await
 }
 
 /// A binary classifier to train on `x`/`y` and register as `kind`.
@@ -136,15 +137,15 @@ pub(crate) struct Classifier {
     pub input_field: &'static str,
 }
 
-/// Splits, trains (off the async threads), evaluates on the held-out rows, scores
-/// the champion on those same rows when it reads the same features, and registers
-/// the model. `wrap` stores the classifier with what else its kind needs; every
-/// stored classifier keeps it under the `model` key.
-pub(crate) async fn train_and_register(
+/// Splits, trains (off the async threads), evaluates on the held-out rows and
+/// scores the champion on those same rows when it reads the same features: the
+/// model, ready to register. `wrap` stores the classifier with what else its
+/// kind needs; every stored classifier keeps it under the `model` key.
+pub(crate) async fn fit_classifier(
     db: &Db,
     job: Classifier,
     wrap: impl FnOnce(LogisticModel) -> serde_json::Result<serde_json::Value>,
-) -> Result<ModelRecord> {
+) -> Result<NewModel> {
     let (train_rows, test_rows) = &job.split;
     if test_rows.is_empty() || train_rows.is_empty() {
         return Err(Error::Invalid(FieldErrors::single(
@@ -162,7 +163,7 @@ pub(crate) async fn train_and_register(
     .map_err(|e| Error::Internal(format!("training task failed: {e}")))?
     .map_err(|e| Error::Invalid(FieldErrors::single(job.input_field, e.to_string())))?;
     let metrics = classifier_metrics(&model.probabilities(x_test.view()), &y_test);
-    let champion_on_same_holdout = registry::comparable_champion::<LogisticModel>(
+    let compared_with = registry::comparable_champion::<LogisticModel>(
         db,
         job.workspace_id,
         job.kind,
@@ -170,22 +171,21 @@ pub(crate) async fn train_and_register(
         Some("model"),
     )
     .await?
-    .map(|old| classifier_metrics(&old.probabilities(x_test.view()), &y_test));
+    .map(|(champion_id, old)| Comparison {
+        champion_id,
+        metrics: classifier_metrics(&old.probabilities(x_test.view()), &y_test),
+    });
     let params = wrap(model).map_err(|e| Error::Internal(format!("cannot encode model: {e}")))?;
-    registry::register(
-        db,
-        &NewModel {
-            workspace_id: job.workspace_id,
-            kind: job.kind,
-            feature_set: job.feature_set,
-            training_rows: train_rows.len() as i64,
-            metrics,
-            params,
-            created_by: job.created_by,
-            champion_on_same_holdout,
-        },
-    )
-    .await
+    Ok(NewModel {
+        workspace_id: job.workspace_id,
+        kind: job.kind,
+        feature_set: job.feature_set,
+        training_rows: train_rows.len() as i64,
+        metrics,
+        params,
+        created_by: job.created_by,
+        compared_with,
+    })
 }
 
 #[cfg(test)]
