@@ -49,37 +49,66 @@ pub fn generate_history(campaigns: &[Campaign], last_day: time::Date) -> Vec<Pas
     )
 }
 
-/// The demo workspace and its admin when its creatives are not there yet: a first
-/// start, or one stopped before they were stored (they are stored in one
-/// transaction, so "none" means "start over").
-pub async fn unfinished(db: &Db) -> Result<Option<(i64, i64)>> {
-    Ok(on_pool!(db, pool => sqlx::query_as(
-        "SELECT w.id, u.id FROM workspaces w JOIN users u ON u.workspace_id = w.id \
+/// What the demo workspace still lacks, and whom to add it as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Missing {
+    pub workspace_id: i64,
+    pub admin_id: i64,
+    /// No past creatives (they are stored in one transaction: none means none).
+    pub history: bool,
+    /// No model and no training job yet.
+    pub training: bool,
+    /// No demo video to analyse.
+    pub videos: bool,
+}
+
+/// What the demo workspace lacks: everything on a first start; on a later one,
+/// whatever a start that stopped half-way (a crash, a `kill -9`) did not add.
+/// `None` when there is no demo workspace or nothing is missing.
+pub async fn missing(db: &Db) -> Result<Option<Missing>> {
+    let found: Option<Missing> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT w.id AS workspace_id, u.id AS admin_id, \
+         NOT EXISTS (SELECT 1 FROM creatives c WHERE c.workspace_id = w.id AND c.asset_id IS NULL) AS history, \
+         NOT EXISTS (SELECT 1 FROM models m WHERE m.workspace_id = w.id) \
+           AND NOT EXISTS (SELECT 1 FROM background_jobs j WHERE j.workspace_id = w.id AND j.kind = 'train_models') AS training, \
+         NOT EXISTS (SELECT 1 FROM creatives c WHERE c.workspace_id = w.id AND c.asset_id IS NOT NULL AND c.is_demo) AS videos \
+         FROM workspaces w JOIN users u ON u.workspace_id = w.id \
          WHERE w.is_demo AND u.is_demo AND u.role = 'admin' \
-         AND NOT EXISTS (SELECT 1 FROM creatives c WHERE c.workspace_id = w.id) \
          ORDER BY w.id, u.id LIMIT 1",
     )
     .fetch_optional(pool)
-    .await?))
+    .await?);
+    Ok(found.filter(|m| m.history || m.training || m.videos))
 }
 
-/// Adds the demo creatives: the history, the training job, the demo videos.
-/// Videos need ffmpeg; without them the Studio still scores the past creatives,
-/// so their failure is logged, not returned.
-pub async fn complete(db: &Db, jobs: &Jobs, workspace_id: i64, admin_id: i64) -> Result<()> {
-    seed_history(db, workspace_id).await?;
-    let job = queue_training(jobs, workspace_id, admin_id).await?;
-    tracing::info!(
-        job_id = job.id,
+/// Adds what the demo workspace lacks: the history, the training job, the demo
+/// videos, in that order. Videos need ffmpeg; without them the Studio still
+/// scores the past creatives, so their failure is logged, not returned.
+pub async fn complete(db: &Db, jobs: &Jobs, missing: Missing) -> Result<()> {
+    let Missing {
         workspace_id,
-        "demo models queued for training"
-    );
-    let videos = match jobs.media.ensure() {
-        Ok(()) => seed_videos(db, &jobs.media, workspace_id, admin_id).await,
-        Err(e) => Err(Error::Internal(format!("media directory: {e}"))),
-    };
-    if let Err(e) = videos {
-        tracing::error!(error = %e, workspace_id, "demo videos not added");
+        admin_id,
+        ..
+    } = missing;
+    if missing.history {
+        seed_history(db, workspace_id).await?;
+    }
+    if missing.training {
+        let job = queue_training(jobs, workspace_id, admin_id).await?;
+        tracing::info!(
+            job_id = job.id,
+            workspace_id,
+            "demo models queued for training"
+        );
+    }
+    if missing.videos {
+        let videos = match jobs.media.ensure() {
+            Ok(()) => seed_videos(db, &jobs.media, workspace_id, admin_id).await,
+            Err(e) => Err(Error::Internal(format!("media directory: {e}"))),
+        };
+        if let Err(e) = videos {
+            tracing::error!(error = %e, workspace_id, "demo videos not added; the next start tries again");
+        }
     }
     Ok(())
 }

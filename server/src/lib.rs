@@ -33,6 +33,8 @@ pub enum StartError {
     Media { dir: String, source: std::io::Error },
     #[error("cannot start the job worker: {0}")]
     Worker(String),
+    #[error("cannot queue the jobs a stopped process left unqueued: {0}")]
+    Requeue(titan::Error),
     #[error("cannot listen on TITAN_ADDR {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -105,13 +107,13 @@ pub async fn seed_demo(db: &Db, config: &Config) -> Result<(), StartError> {
             }
         }
     }
-    // The creatives come after the sign-in details are saved, and again on a later
-    // start when a first one stopped before they were stored.
-    if let Some((workspace_id, admin_id)) = titan::demo_creatives::unfinished(db)
+    // The creatives come after the sign-in details are saved; a later start adds
+    // whatever a first one stopped before adding.
+    if let Some(missing) = titan::demo_creatives::missing(db)
         .await
         .map_err(StartError::Seed)?
     {
-        titan::demo_creatives::complete(db, &jobs_service(db, config), workspace_id, admin_id)
+        titan::demo_creatives::complete(db, &jobs_service(db, config), missing)
             .await
             .map_err(StartError::Seed)?;
     }
@@ -198,6 +200,10 @@ pub async fn start(
     let jobs = jobs_service(&db, &config);
     let queue = jobs.queue.clone();
     let worker = if config.worker {
+        let requeued = queue.requeue_lost(&db).await.map_err(StartError::Requeue)?;
+        if !requeued.is_empty() {
+            tracing::warn!(jobs = ?requeued, "queued jobs that a stopped process had recorded but not queued");
+        }
         let env = JobEnv {
             db: db.clone(),
             media,

@@ -1,6 +1,13 @@
 //! The queue engine (apalis) behind the `background_jobs` table. A queued task
 //! carries only the job id; the row is the truth about the job.
+//!
+//! The row and the task are written one after the other, so a crash can come
+//! between them. Each time a job is queued its row gets a fresh queue key, and
+//! the task carries it as apalis' idempotency key: at start, every unfinished
+//! row whose key has no task is queued again ([`JobQueue::requeue_lost`]), and
+//! none is ever queued twice.
 
+use super::store;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use apalis::prelude::{TaskBuilder, TaskId, TaskSink};
@@ -73,11 +80,13 @@ impl JobQueue {
         }
     }
 
-    /// Queues job `job_id`; apalis stops after `max_attempts` runs.
-    pub async fn push(&self, job_id: i64, max_attempts: i32) -> Result<()> {
+    /// Queues job `job_id` under its row's `queue_key`; apalis stops after
+    /// `max_attempts` runs.
+    pub async fn push(&self, job_id: i64, max_attempts: i32, queue_key: &str) -> Result<()> {
         let task = TaskBuilder::new(JobTask { job_id })
             .task_id(TaskId::from_ulid(ulid::Ulid::generate()))
             .max_attempts(max_attempts.max(1) as usize)
+            .idempotency_key(queue_key)
             .build();
         let pushed = match self {
             JobQueue::Sqlite(storage) => storage
@@ -93,4 +102,60 @@ impl JobQueue {
         };
         pushed.map_err(|e| Error::Internal(format!("job {job_id} could not be queued: {e}")))
     }
+
+    /// Whether apalis holds a task queued under `queue_key` (in any state).
+    async fn has_task(&self, db: &Db, queue_key: &str) -> Result<bool> {
+        // apalis' own tables: `Jobs` in SQLite, `apalis.jobs` in PostgreSQL.
+        let found =
+            match db {
+                Db::Sqlite(pool) => {
+                    sqlx::query_scalar::<_, i64>(
+                        "SELECT COUNT(*) FROM Jobs WHERE job_type = $1 AND idempotency_key = $2",
+                    )
+                    .bind(QUEUE)
+                    .bind(queue_key)
+                    .fetch_one(pool)
+                    .await?
+                }
+                Db::Postgres(pool) => sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM apalis.jobs WHERE job_type = $1 AND idempotency_key = $2",
+                )
+                .bind(QUEUE)
+                .bind(queue_key)
+                .fetch_one(pool)
+                .await?,
+            };
+        Ok(found > 0)
+    }
+
+    /// Queues again every unfinished job whose task was never written (the
+    /// process died between the row and the task). Returns their ids.
+    pub async fn requeue_lost(&self, db: &Db) -> Result<Vec<i64>> {
+        let mut requeued = Vec::new();
+        for waiting in store::unfinished(db).await? {
+            if self.has_task(db, &waiting.queue_key).await? {
+                continue;
+            }
+            match self
+                .push(waiting.id, waiting.max_attempts, &waiting.queue_key)
+                .await
+            {
+                Ok(()) => {}
+                // Another process queued it in between: the key now has its task.
+                Err(_) if self.has_task(db, &waiting.queue_key).await? => continue,
+                Err(e) => return Err(e),
+            }
+            tracing::warn!(
+                job_id = waiting.id,
+                "job was recorded but never queued (the process stopped in between); queued now"
+            );
+            requeued.push(waiting.id);
+        }
+        Ok(requeued)
+    }
+}
+
+/// A fresh queue key for a job that is being queued.
+pub fn new_queue_key() -> String {
+    ulid::Ulid::generate().to_string()
 }

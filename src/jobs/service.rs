@@ -1,7 +1,7 @@
 //! Queueing, cancelling, retrying and deleting jobs on behalf of a person: the one
 //! core call that server functions and REST handlers share.
 
-use super::queue::JobQueue;
+use super::queue::{JobQueue, new_queue_key};
 use super::render_job;
 use super::store::{self, NewJob};
 use crate::db::Db;
@@ -68,6 +68,7 @@ impl Jobs {
     }
 
     async fn record_and_queue(&self, user: &SessionUser, input: JobInput) -> Result<Job> {
+        let queue_key = new_queue_key();
         let job = store::insert(
             &self.db,
             &NewJob {
@@ -75,10 +76,13 @@ impl Jobs {
                 workspace_id: user.workspace_id,
                 input,
                 max_attempts: self.max_attempts,
+                queue_key: queue_key.clone(),
             },
         )
         .await?;
-        if let Err(e) = self.queue.push(job.id, job.max_attempts).await {
+        // A crash right here leaves a queued row without its task; the next
+        // start finds it by its key and queues it (`JobQueue::requeue_lost`).
+        if let Err(e) = self.queue.push(job.id, job.max_attempts, &queue_key).await {
             tracing::error!(job_id = job.id, error = %e, "job recorded but not queued");
             // The transition is guarded by status, so mark it via a running step.
             if let Err(e2) = store::start_attempt(&self.db, job.id).await {
@@ -128,8 +132,11 @@ impl Jobs {
     /// Queues a failed, cancelled or dead job again with fresh attempts.
     pub async fn retry(&self, user: &SessionUser, id: i64) -> Result<Job> {
         self.visible(user, id).await?;
-        let job = store::reset_for_retry(&self.db, id).await?;
-        self.queue.push(job.id, job.max_attempts).await?;
+        let queue_key = new_queue_key();
+        let job = store::reset_for_retry(&self.db, id, &queue_key).await?;
+        self.queue
+            .push(job.id, job.max_attempts, &queue_key)
+            .await?;
         tracing::info!(job_id = id, user_id = user.id, "job queued again");
         Ok(job)
     }

@@ -15,6 +15,16 @@ pub struct NewJob {
     pub workspace_id: i64,
     pub input: JobInput,
     pub max_attempts: i32,
+    /// The key its queue task is written under (see [`super::queue`]).
+    pub queue_key: String,
+}
+
+/// An unfinished job as the queue knows it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Unfinished {
+    pub id: i64,
+    pub max_attempts: i32,
+    pub queue_key: String,
 }
 
 /// Which jobs to list.
@@ -103,14 +113,15 @@ pub async fn insert(db: &Db, job: &NewJob) -> Result<Job> {
     let at = now();
     let input = json(&job.input)?;
     let id: i64 = on_pool!(db, pool => sqlx::query_scalar(
-        "INSERT INTO background_jobs (kind, owner_id, workspace_id, input, status, max_attempts, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'queued', $5, $6, $6) RETURNING id",
+        "INSERT INTO background_jobs (kind, owner_id, workspace_id, input, status, max_attempts, queue_key, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $7) RETURNING id",
     )
     .bind(job.input.kind().as_str())
     .bind(job.owner_id)
     .bind(job.workspace_id)
     .bind(input)
     .bind(job.max_attempts)
+    .bind(&job.queue_key)
     .bind(at)
     .fetch_one(pool)
     .await?);
@@ -282,15 +293,17 @@ pub async fn cancel_requested(db: &Db, id: i64) -> Result<bool> {
     .unwrap_or(true))
 }
 
-/// Puts a failed, dead or cancelled job back in the queue with fresh attempts.
-pub async fn reset_for_retry(db: &Db, id: i64) -> Result<Job> {
+/// Puts a failed, dead or cancelled job back in the queue with fresh attempts,
+/// to be queued under the new `queue_key`.
+pub async fn reset_for_retry(db: &Db, id: i64, queue_key: &str) -> Result<Job> {
     let updated = on_pool!(db, pool => sqlx::query(
         "UPDATE background_jobs SET status = 'queued', stage = 'queued again', progress = 0, attempts = 0, \
-         error = NULL, cancel_requested = FALSE, finished_at = NULL, updated_at = $1 \
+         error = NULL, cancel_requested = FALSE, finished_at = NULL, queue_key = $3, updated_at = $1 \
          WHERE id = $2 AND status IN ('failed', 'dead', 'cancelled')",
     )
     .bind(now())
     .bind(id)
+    .bind(queue_key)
     .execute(pool)
     .await?
     .rows_affected());
@@ -323,11 +336,13 @@ pub async fn delete(db: &Db, id: i64) -> Result<Job> {
     Ok(job)
 }
 
-/// Ids of jobs that should be in the queue (queued, or running when a worker
-/// died): the worker re-enqueues them at start so none is lost.
-pub async fn unfinished_ids(db: &Db) -> Result<Vec<i64>> {
-    Ok(on_pool!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT id FROM background_jobs WHERE status IN ('queued', 'running') ORDER BY id",
+/// Jobs that should have a queue task (queued, or running when a worker died).
+/// Rows from before queue keys existed are left out: their tasks were written
+/// without one, and the queue hands them over by itself.
+pub async fn unfinished(db: &Db) -> Result<Vec<Unfinished>> {
+    Ok(on_pool!(db, pool => sqlx::query_as::<_, Unfinished>(
+        "SELECT id, max_attempts, queue_key FROM background_jobs \
+         WHERE status IN ('queued', 'running') AND queue_key IS NOT NULL ORDER BY id",
     )
     .fetch_all(pool)
     .await?))

@@ -26,7 +26,7 @@ pub struct TestApp {
 
 /// A database URL of its own for one test: a SQLite file in a temp dir, or a new
 /// PostgreSQL database when TITAN_TEST_POSTGRES_URL names a server.
-async fn fresh_database(dir: &TempDir) -> String {
+pub async fn fresh_database(dir: &TempDir) -> String {
     match std::env::var("TITAN_TEST_POSTGRES_URL") {
         Ok(admin_url) => {
             use sqlx::Connection;

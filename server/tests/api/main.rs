@@ -4,8 +4,10 @@
 mod access;
 mod campaigns;
 mod creatives;
+mod demo;
 mod helpers;
 mod models;
 mod renders;
+mod retries;
 mod security;
 mod sessions;
