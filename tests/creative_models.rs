@@ -238,3 +238,60 @@ async fn no_model_means_no_score_and_an_equal_retrain_stays_challenger() {
     }
     db.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ctr_model_from_an_export_serves_beside_the_creative_ctr_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(&database_url(dir.path(), "export_beside").await).await;
+    let demo = seeded(&db).await;
+    let ws = demo.workspace_id;
+    let creative_ctr = registry::champion(&db, ws, ModelKind::Ctr)
+        .await
+        .unwrap()
+        .expect("creative CTR model");
+
+    // An export where a high CPM makes a click likelier.
+    let mut csv = String::from("click,cpm,placement\n");
+    for i in 0..400 {
+        let cpm = (i % 20) as f64;
+        let click = u8::from((i * 7919) % 100 < 5 + 2 * (i % 20));
+        let placement = ["feed", "reels", "stories"][i % 3];
+        csv.push_str(&format!("{click},{cpm},{placement}\n"));
+    }
+    let export = titan::ml::train::train_ctr_from_csv(&db, ws, None, csv.as_bytes(), SPLIT_SEED)
+        .await
+        .unwrap();
+    assert_eq!(export.kind, ModelKind::CtrExport);
+    assert_eq!(export.version_label(), "ctr_export-v1");
+    assert_eq!(
+        export.status,
+        ModelStatus::Champion,
+        "the first export model serves at once"
+    );
+    let still = registry::champion(&db, ws, ModelKind::Ctr)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(still.id, creative_ctr.id, "the Studio keeps its CTR model");
+
+    let creative = titan::creatives::list(&db, ws).await.unwrap().remove(0);
+    let analysis = titan::ml::creative_models::analyze(
+        &db,
+        ws,
+        &creative,
+        creative.features.as_ref().unwrap(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(analysis.ctr.predicted().is_some(), "{analysis:?}");
+    let row = [
+        ("cpm".to_owned(), "18".to_owned()),
+        ("placement".to_owned(), "reels".to_owned()),
+    ];
+    let scored = titan::ml::predict::predict_ctr(&db, ws, None, &row)
+        .await
+        .unwrap();
+    assert_eq!(scored.model_version, "ctr_export-v1");
+    db.close().await;
+}

@@ -13,12 +13,18 @@ pub struct CalibrationBin {
     pub observed_rate: f64,
 }
 
-/// What a model predicts.
+/// What a model predicts. Each kind has its own champion.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ModelKind {
     Hook,
+    /// CTR of a creative, from its features and context (the Studio).
     Ctr,
+    /// CTR of a row of an ad platform's export, from that export's columns: a
+    /// kind of its own, so a marketer's CSV model serves at once without taking
+    /// the Studio's CTR champion away.
+    #[serde(rename = "ctr_export")]
+    CtrExport,
     Roas,
 }
 
@@ -27,14 +33,20 @@ impl ModelKind {
         match self {
             ModelKind::Hook => "hook",
             ModelKind::Ctr => "ctr",
+            ModelKind::CtrExport => "ctr_export",
             ModelKind::Roas => "roas",
         }
     }
 
+    pub const ALL: [ModelKind; 4] = [
+        ModelKind::Hook,
+        ModelKind::Ctr,
+        ModelKind::CtrExport,
+        ModelKind::Roas,
+    ];
+
     pub fn parse(value: &str) -> Option<Self> {
-        [ModelKind::Hook, ModelKind::Ctr, ModelKind::Roas]
-            .into_iter()
-            .find(|k| k.as_str() == value)
+        Self::ALL.into_iter().find(|k| k.as_str() == value)
     }
 }
 

@@ -102,9 +102,9 @@ pub async fn per_model(db: &Db, workspace_id: i64) -> Result<Vec<ModelAccuracy>>
                     auc: metrics::auc(&scores, &labels),
                 }
             }
-            ModelKind::Ctr | ModelKind::Roas => {
+            ModelKind::Ctr | ModelKind::CtrExport | ModelKind::Roas => {
                 let actual_of = |perf: &Performance| match kind {
-                    ModelKind::Ctr => perf.ctr(),
+                    ModelKind::Ctr | ModelKind::CtrExport => perf.ctr(),
                     _ => perf.roas(),
                 };
                 let (predicted, actual): (Vec<f64>, Vec<f64>) = pairs
@@ -152,6 +152,11 @@ impl Known {
                         strong_threshold: 0.0,
                     })
             }
+            // Trained on export rows, not on any creative.
+            ModelKind::CtrExport => Some(Known {
+                trained_on: Vec::new(),
+                strong_threshold: 0.0,
+            }),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Serving predictions from the champion, each one logged with its model version.
 
 use super::registry::{self, ModelKind, ModelRecord};
-use super::train::{CSV_FEATURE_SET_PREFIX, CsvCtrModel};
+use super::train::CsvCtrModel;
 use crate::db::{Db, now};
 use crate::domain::model::{Contribution, CtrBand, CtrPrediction};
 use crate::error::{Error, Result};
@@ -52,23 +52,18 @@ fn encode(model: &CsvCtrModel, inputs: &[(String, String)]) -> Result<Vec<f64>> 
     Ok(row)
 }
 
-/// Predicts the CTR of `inputs` (column name → value) with the workspace's champion
-/// CTR model, logs it, and explains it. `NotFound("model")` when none was trained.
+/// Predicts the CTR of `inputs` (column name → value) with the workspace's
+/// champion CTR model trained from an export, logs it, and explains it.
+/// `NotFound("model")` when none was trained.
 pub async fn predict_ctr(
     db: &Db,
     workspace_id: i64,
     user_id: Option<i64>,
     inputs: &[(String, String)],
 ) -> Result<CtrPrediction> {
-    let champion = registry::champion(db, workspace_id, ModelKind::Ctr)
+    let champion = registry::champion(db, workspace_id, ModelKind::CtrExport)
         .await?
         .ok_or(Error::NotFound("model"))?;
-    if !champion.feature_set.starts_with(CSV_FEATURE_SET_PREFIX) {
-        return Err(Error::Conflict(format!(
-            "the CTR champion {} scores creatives, not export rows: analyse a creative instead",
-            champion.version_label()
-        )));
-    }
     let model: CsvCtrModel = serde_json::from_value(champion.params.clone()).map_err(|e| {
         Error::Internal(format!(
             "model {} unreadable: {e}",
@@ -166,10 +161,7 @@ pub async fn ctr_inputs(
     db: &Db,
     workspace_id: i64,
 ) -> Result<Option<(String, Vec<String>, Vec<String>)>> {
-    let Some(champion) = registry::champion(db, workspace_id, ModelKind::Ctr)
-        .await?
-        .filter(|c| c.feature_set.starts_with(CSV_FEATURE_SET_PREFIX))
-    else {
+    let Some(champion) = registry::champion(db, workspace_id, ModelKind::CtrExport).await? else {
         return Ok(None);
     };
     let model: CsvCtrModel = serde_json::from_value(champion.params.clone()).map_err(|e| {

@@ -109,7 +109,7 @@ pub async fn train_ctr_from_csv(
         db,
         Classifier {
             workspace_id,
-            kind: ModelKind::Ctr,
+            kind: ModelKind::CtrExport,
             feature_set,
             created_by,
             split: split(set.y.len(), seed),

@@ -19,10 +19,8 @@ use leptos_meta::Title;
 pub fn StudioPage() -> impl IntoView {
     let promote = ServerAction::<PromoteModel>::new();
     let rollback = ServerAction::<RollbackModel>::new();
-    let models_version =
-        Signal::derive(move || (promote.version().get(), rollback.version().get()));
     // This person's jobs as they change (analyses, trainings): a finished one
-    // refreshes the registry and the accuracy table.
+    // refreshes the registry, the accuracy table and the export-row scorer.
     let live = crate::renders::live_jobs(false);
     let finished =
         Memo::new(move |_| live.with(|jobs| jobs.values().filter(|j| j.status.is_final()).count()));
@@ -35,6 +33,6 @@ pub fn StudioPage() -> impl IntoView {
         <registry::Registry promote rollback refresh />
         <accuracy::AccuracyView refresh />
         <registry::Training />
-        <registry::CtrScorer models_version />
+        <registry::CtrScorer refresh />
     }
 }

@@ -39,7 +39,7 @@ pub async fn rollback_model(#[server(default)] kind: String) -> AppResult<ModelS
     let kind = ModelKind::parse(kind.trim()).ok_or_else(|| {
         AppError::Invalid(FieldErrors(vec![FieldError::new(
             "kind",
-            "must be hook, ctr or roas",
+            "must be hook, ctr, ctr_export or roas",
         )]))
     })?;
     Ok(
@@ -102,7 +102,7 @@ pub fn Training() -> impl IntoView {
             <p class="mb-4 text-sm text-slate-600">
                 "A CSV with a 0/1 " <code>"click"</code> " column, or " <code>"clicks"</code> " and "
                 <code>"impressions"</code>
-                " columns; every other column is a feature (numbers as they are, text hashed into categories). It reads export columns, not creative features, so it is compared only with CSV models; an admin may promote it."
+                " columns; every other column is a feature (numbers as they are, text hashed into categories). It is a CTR model of its own (ctr_export): it scores rows of such exports below, is compared only with models of the same columns, and leaves the Studio's creative CTR model in place."
             </p>
             <form method="post" action="/api/v1/training-data" enctype="multipart/form-data" class="flex items-end gap-3">
                 <label class="block flex-1 text-sm font-medium">
@@ -250,11 +250,12 @@ fn ModelTable(
     .into_any()
 }
 
-/// Scores one row of inputs with the champion CTR model.
+/// Scores one row of an export with the champion `ctr_export` model; reloads its
+/// columns when `refresh` changes (a training finished, a promotion, a rollback).
 #[component]
-pub fn CtrScorer(models_version: Signal<(usize, usize)>) -> impl IntoView {
+pub fn CtrScorer(refresh: Signal<usize>) -> impl IntoView {
     let predict = ServerAction::<PredictCtr>::new();
-    let inputs = Resource::new(move || models_version.get(), |_| ctr_inputs());
+    let inputs = Resource::new(move || refresh.get(), |_| ctr_inputs());
     let error = Signal::derive(move || predict.value().get().and_then(|r| r.err()));
     view! {
         <section class="mb-6 rounded-xl bg-white p-6 shadow-sm">
@@ -263,7 +264,7 @@ pub fn CtrScorer(models_version: Signal<(usize, usize)>) -> impl IntoView {
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                     {move || Suspend::new(async move {
                         inputs.await.map(|found| match found {
-                            None => view! { <p class="text-sm text-slate-500" data-testid="no-csv-model">"No CSV-trained CTR champion: train one from an export (and have an admin promote it when a creative model is champion). No score is shown without one."</p> }.into_any(),
+                            None => view! { <p class="text-sm text-slate-500" data-testid="no-csv-model">"No CTR model trained from an export yet: train one above. No score is shown without one."</p> }.into_any(),
                             Some((version, numeric, categorical)) => view! {
                                 <ActionForm action=predict>
                                     <FormError error />

@@ -72,7 +72,7 @@ async fn a_csv_export_trains_a_registered_ctr_model_and_bad_files_name_line_and_
         done["stage"]
             .as_str()
             .unwrap()
-            .contains("ctr-v1 as champion"),
+            .contains("ctr_export-v1 as champion"),
         "{done}"
     );
 
@@ -109,7 +109,7 @@ async fn a_csv_export_trains_a_registered_ctr_model_and_bad_files_name_line_and_
         403
     );
     assert_eq!(
-        app.call("models/rollback", &[("kind", "ctr")])
+        app.call("models/rollback", &[("kind", "ctr_export")])
             .await
             .status(),
         403
@@ -125,7 +125,7 @@ async fn a_csv_export_trains_a_registered_ctr_model_and_bad_files_name_line_and_
         .unwrap();
     assert_eq!(promoted["status"], "champion");
     let rolled: Value = admin
-        .call("models/rollback", &[("kind", "ctr")])
+        .call("models/rollback", &[("kind", "ctr_export")])
         .await
         .json()
         .await
@@ -177,7 +177,7 @@ async fn predictions_come_from_the_champion_with_its_version_and_are_logged() {
         .unwrap();
     assert_eq!(
         inputs,
-        serde_json::json!(["ctr-v1", ["cpm"], ["placement"]])
+        serde_json::json!(["ctr_export-v1", ["cpm"], ["placement"]])
     );
     let high: Value = app
         .call("models/predict-ctr", &row)
@@ -199,7 +199,7 @@ async fn predictions_come_from_the_champion_with_its_version_and_are_logged() {
         .json()
         .await
         .unwrap();
-    assert_eq!(high["model_version"], "ctr-v1");
+    assert_eq!(high["model_version"], "ctr_export-v1");
     let ctr = high["ctr"].as_f64().unwrap();
     assert!(
         ctr > low["ctr"].as_f64().unwrap(),
@@ -226,7 +226,7 @@ async fn predictions_come_from_the_champion_with_its_version_and_are_logged() {
         .unwrap());
     assert_eq!(
         logged,
-        vec!["ctr-v1", "ctr-v1"],
+        vec!["ctr_export-v1", "ctr_export-v1"],
         "every prediction shown is logged with its version"
     );
 }
