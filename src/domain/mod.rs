@@ -8,6 +8,7 @@ pub mod job;
 pub mod model;
 pub mod money;
 pub mod render;
+pub mod render_form;
 
 pub use account::{Email, Role, SessionUser, UserSummary};
 pub use campaign::{
