@@ -33,6 +33,8 @@ pub mod media;
 pub mod ml;
 #[cfg(feature = "server")]
 pub mod render;
+#[cfg(feature = "server")]
+pub mod results_import;
 
 #[cfg(feature = "server")]
 pub use error::{Error, Result};

@@ -91,7 +91,7 @@ test("open Studio, analyse a demo creative, see the three predictions with model
   await expect(page.locator('[data-accuracy="ctr-v1"]').getByTestId("matched")).toHaveText("1");
 });
 
-test("upload a video in the Studio, describe it as a creative, analyse it", async ({ page }) => {
+test("upload a video in the Studio, describe it as a creative, analyse it, import its results", async ({ page }) => {
   await signIn(page, "marketer");
   await page.goto("/studio");
   await page.getByText("Add a creative").click();
@@ -121,12 +121,29 @@ test("upload a video in the Studio, describe it as a creative, analyse it", asyn
   await expect(page.getByTestId("hook-prediction")).toContainText("model hook-v1", { timeout: 30_000 });
   await expect(page.getByTestId("ctr-prediction")).toContainText("model ctr-v1");
   await expect(page.getByTestId("roas-prediction")).toContainText("model roas-v1");
+
+  // Its results arrive as a report from the ad platform: a bad one is named by
+  // line and column, a good one shows as the creative's actuals.
+  const id = new URL(page.url()).searchParams.get("creative");
+  const report = (rows: string) => ({
+    name: "results.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(`creative_id,day,impressions,views_3s,clicks,spend,revenue\n${rows}`),
+  });
+  await page.getByTestId("results-file").setInputFiles(report(`${id},2026-11-20,1000,450,31,20.00,45\n${id},2026-11-21,lots,1,1,1,1\n`));
+  await page.getByRole("button", { name: "Import results" }).click();
+  await expect(page.getByTestId("results-error")).toContainText("line 3, column impressions");
+  await page.getByTestId("results-file").setInputFiles(report(`${id},2026-11-20,1000,450,31,20.00,45\n${id},2026-11-21,1000,350,19,20.00,35\n`));
+  await page.getByRole("button", { name: "Import results" }).click();
+  await expect(page.getByTestId("results-imported")).toContainText("2 rows of results imported.");
+  await page.goto(`/studio?creative=${id}`);
+  await expect(page.getByTestId("actuals")).toContainText("Actual over 2 days: hook rate 40.0 %, CTR 2.50 %");
 });
 
 test("a CSV export trains a CTR model that scores export rows; an admin promotes a retrain and rolls back", async ({ page }) => {
   await signIn(page, "marketer");
   await page.goto("/studio");
-  const csvInput = page.locator('input[name="file"][accept=".csv,text/csv"]');
+  const csvInput = page.getByTestId("training-file");
   await csvInput.setInputFiles({
     name: "broken.csv",
     mimeType: "text/csv",

@@ -5,6 +5,7 @@ mod accuracy;
 mod api;
 mod creative;
 mod registry;
+mod results;
 
 pub use api::*;
 pub use registry::{
@@ -32,6 +33,7 @@ pub fn StudioPage() -> impl IntoView {
         <creative::CreativeWorkbench live />
         <registry::Registry promote rollback refresh />
         <accuracy::AccuracyView refresh />
+        <results::ResultsImport />
         <registry::Training />
         <registry::CtrScorer refresh />
     }

@@ -107,7 +107,7 @@ pub fn Training() -> impl IntoView {
             <form method="post" action="/api/v1/training-data" enctype="multipart/form-data" class="flex items-end gap-3">
                 <label class="block flex-1 text-sm font-medium">
                     "CSV file"
-                    <input type="file" name="file" accept=".csv,text/csv" required class="mt-1 block w-full rounded border border-slate-300 px-3 py-2" />
+                    <input type="file" name="file" accept=".csv,text/csv" required data-testid="training-file" class="mt-1 block w-full rounded border border-slate-300 px-3 py-2" />
                 </label>
                 <button type="submit" class="rounded bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500">"Train"</button>
             </form>

@@ -6,6 +6,7 @@ pub mod errors;
 pub mod events;
 pub mod health;
 pub mod media;
+pub mod results;
 pub mod security;
 pub mod training;
 pub mod uploads;
@@ -75,6 +76,7 @@ pub fn router(
             "/api/v1/training-data",
             post(training::upload_training_data),
         )
+        .route("/api/v1/creative-results", post(results::upload_results))
         .with_state(uploads::UploadState {
             jobs: jobs.clone(),
             limit_bytes: config.upload_limit_bytes,

@@ -8,7 +8,7 @@ use crate::renders::{upload_clip, wait_for};
 use serde_json::Value;
 use std::time::Duration;
 
-async fn campaign(app: &TestApp) -> i64 {
+pub async fn campaign(app: &TestApp) -> i64 {
     let created: Value = app
         .call(
             "campaigns/create",
@@ -28,15 +28,15 @@ async fn campaign(app: &TestApp) -> i64 {
     created["id"].as_i64().unwrap()
 }
 
-fn pairs<'a>(owned: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+pub fn pairs<'a>(owned: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     owned.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
-async fn creatives(app: &TestApp) -> Vec<Value> {
+pub async fn creatives(app: &TestApp) -> Vec<Value> {
     app.call("creatives/list", &[]).await.json().await.unwrap()
 }
 
-async fn creative(app: &TestApp, id: i64) -> Value {
+pub async fn creative(app: &TestApp, id: i64) -> Value {
     let (creative, _job): (Value, Value) = app
         .call("creatives/get", &[("id", &id.to_string())])
         .await

@@ -8,6 +8,7 @@ mod demo;
 mod helpers;
 mod models;
 mod renders;
+mod results;
 mod retries;
 mod security;
 mod sessions;
