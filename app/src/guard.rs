@@ -48,14 +48,24 @@ pub async fn session() -> AppResult<tower_sessions::Session> {
         .ok_or_else(|| internal("session layer missing: no Session in request extensions"))
 }
 
-/// The caller's IP as the server saw it (set by the server's connect-info layer).
+/// The client's address as the server resolved it: the peer, or behind a trusted
+/// proxy the address the proxy forwarded (set by the server's middleware).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+/// The caller's IP: the resolved [`ClientIp`], else the socket peer.
 pub fn client_ip() -> String {
     use_context::<Parts>()
         .and_then(|parts| {
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip().to_string())
+            let extensions = &parts.extensions;
+            extensions
+                .get::<ClientIp>()
+                .map(|ip| ip.0.to_string())
+                .or_else(|| {
+                    extensions
+                        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                        .map(|info| info.0.ip().to_string())
+                })
         })
         .unwrap_or_else(|| "unknown".to_owned())
 }

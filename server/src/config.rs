@@ -38,6 +38,12 @@ pub struct Config {
     )]
     pub allowed_origins: Vec<String>,
 
+    /// Reverse proxies (comma-separated IP addresses, e.g. `127.0.0.1`) whose
+    /// `X-Forwarded-For` names the client, for per-IP sign-in limits and logs.
+    /// Empty: the socket peer is the client and the header is ignored.
+    #[arg(long, env = "TITAN_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "TITAN_BODY_LIMIT_BYTES", default_value_t = 2 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..))]
     pub body_limit_bytes: u64,

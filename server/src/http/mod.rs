@@ -2,6 +2,7 @@
 //! the middleware stack every request passes through.
 
 pub mod auth;
+pub mod client_ip;
 pub mod errors;
 pub mod events;
 pub mod health;
@@ -113,6 +114,10 @@ pub fn router(
         .layer(from_fn_with_state(db, auth::resolve_user))
         .layer(sessions)
         .layer(from_fn_with_state(allowed, security::refuse_cross_origin))
+        .layer(from_fn_with_state(
+            client_ip::TrustedProxies(Arc::new(config.trusted_proxies.clone())),
+            client_ip::resolve,
+        ))
         .layer(from_fn_with_state(config.tls, security::security_headers))
         .layer(
             TraceLayer::new_for_http()

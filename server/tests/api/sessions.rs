@@ -100,3 +100,62 @@ async fn failed_logins_are_rate_limited_per_account_and_per_ip() {
         "IP limit not applied"
     );
 }
+
+/// A sign-in that says it was forwarded for `client`.
+async fn login_forwarded_for(app: &TestApp, client: &str, email: &str, password: &str) -> u16 {
+    app.client
+        .post(app.url("/api/auth/login"))
+        .header("accept", "application/json")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", client)
+        .body(encode_form(&[("email", email), ("password", password)]))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_ip_limit() {
+    let app = spawn_app_with(&[
+        "--login-max-failures-per-ip",
+        "2",
+        "--trusted-proxies",
+        "127.0.0.1",
+    ])
+    .await;
+    for n in 0..2 {
+        let email = format!("nobody{n}@example.com");
+        assert_eq!(
+            login_forwarded_for(&app, "203.0.113.7", &email, "x").await,
+            401
+        );
+    }
+    assert_eq!(
+        login_forwarded_for(&app, "203.0.113.7", ADMIN_EMAIL, PASSWORD).await,
+        429,
+        "the forwarded client is limited"
+    );
+    assert_eq!(
+        login_forwarded_for(&app, "198.51.100.9", ADMIN_EMAIL, PASSWORD).await,
+        200,
+        "another client behind the same proxy is not"
+    );
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_a_forwarded_header_cannot_escape_the_ip_limit() {
+    let app = spawn_app_with(&["--login-max-failures-per-ip", "2"]).await;
+    for n in 0..2 {
+        let email = format!("nobody{n}@example.com");
+        assert_eq!(
+            login_forwarded_for(&app, &format!("203.0.113.{n}"), &email, "x").await,
+            401
+        );
+    }
+    assert_eq!(
+        login_forwarded_for(&app, "198.51.100.9", ADMIN_EMAIL, PASSWORD).await,
+        429
+    );
+}
