@@ -147,6 +147,22 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Uploads `bytes` as the `file` field of a multipart form to `path`, the way
+    /// a script does (JSON answer).
+    pub async fn post_file(&self, path: &str, name: &str, bytes: Vec<u8>) -> Response {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        );
+        self.client
+            .post(self.url(path))
+            .header(ACCEPT, "application/json")
+            .multipart(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> Response {
         self.call("auth/login", &[("email", email), ("password", password)])
             .await

@@ -1,21 +1,11 @@
 use crate::helpers::*;
 use crate::renders::wait_for;
-use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use std::time::Duration;
 
 async fn upload_csv(app: &TestApp, csv: &str) -> reqwest::Response {
-    let form = Form::new().part(
-        "file",
-        Part::bytes(csv.as_bytes().to_vec()).file_name("export.csv"),
-    );
-    app.client
-        .post(app.url("/api/v1/training-data"))
-        .header("accept", "application/json")
-        .multipart(form)
-        .send()
+    app.post_file("/api/v1/training-data", "export.csv", csv.into())
         .await
-        .unwrap()
 }
 
 fn export(rows: usize, signal: bool) -> String {

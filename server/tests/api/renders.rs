@@ -1,5 +1,4 @@
 use crate::helpers::*;
-use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -12,14 +11,7 @@ pub fn generate_clip(dir: &Path, seconds: u32) -> PathBuf {
 }
 
 pub async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> reqwest::Response {
-    let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_owned()));
-    app.client
-        .post(app.url("/api/v1/assets"))
-        .header("accept", "application/json")
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
+    app.post_file("/api/v1/assets", name, bytes).await
 }
 
 pub async fn upload_clip(app: &TestApp, seconds: u32) -> i64 {

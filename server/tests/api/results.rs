@@ -5,21 +5,11 @@
 use crate::creatives::{campaign, creative, pairs};
 use crate::helpers::*;
 use crate::renders::upload_clip;
-use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
 async fn import(app: &TestApp, csv: &str) -> reqwest::Response {
-    let form = Form::new().part(
-        "file",
-        Part::bytes(csv.as_bytes().to_vec()).file_name("results.csv"),
-    );
-    app.client
-        .post(app.url("/api/v1/creative-results"))
-        .header("accept", "application/json")
-        .multipart(form)
-        .send()
+    app.post_file("/api/v1/creative-results", "results.csv", csv.into())
         .await
-        .unwrap()
 }
 
 async fn create(app: &TestApp, campaign_id: &str, clip: &str, name: &str) -> i64 {
