@@ -5,7 +5,8 @@
 //! between them. Each time a job is queued its row gets a fresh queue key, and
 //! the task carries it as apalis' idempotency key: at start, every unfinished
 //! row whose key has no task is queued again ([`JobQueue::requeue_lost`]), and
-//! none is ever queued twice.
+//! none is ever queued twice. The task carries the key too, and only the task of
+//! the row's current queueing may start it.
 
 use super::store;
 use crate::db::Db;
@@ -20,6 +21,11 @@ use std::time::Duration;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct JobTask {
     pub job_id: i64,
+    /// The queueing this task belongs to: a task of an earlier queueing (a retry
+    /// apalis still holds after the job was cancelled and queued again) must not
+    /// run it. `None` for tasks written before keys existed.
+    #[serde(default)]
+    pub queue_key: Option<String>,
 }
 
 /// Queue name in apalis' tables.
@@ -83,11 +89,14 @@ impl JobQueue {
     /// Queues job `job_id` under its row's `queue_key`; apalis stops after
     /// `max_attempts` runs.
     pub async fn push(&self, job_id: i64, max_attempts: i32, queue_key: &str) -> Result<()> {
-        let task = TaskBuilder::new(JobTask { job_id })
-            .task_id(TaskId::from_ulid(ulid::Ulid::generate()))
-            .max_attempts(max_attempts.max(1) as usize)
-            .idempotency_key(queue_key)
-            .build();
+        let task = TaskBuilder::new(JobTask {
+            job_id,
+            queue_key: Some(queue_key.to_owned()),
+        })
+        .task_id(TaskId::from_ulid(ulid::Ulid::generate()))
+        .max_attempts(max_attempts.max(1) as usize)
+        .idempotency_key(queue_key)
+        .build();
         let pushed = match self {
             JobQueue::Sqlite(storage) => storage
                 .clone()
@@ -104,7 +113,7 @@ impl JobQueue {
     }
 
     /// Whether apalis holds a task queued under `queue_key` (in any state).
-    async fn has_task(&self, db: &Db, queue_key: &str) -> Result<bool> {
+    pub async fn has_task(&self, db: &Db, queue_key: &str) -> Result<bool> {
         // apalis' own tables: `Jobs` in SQLite, `apalis.jobs` in PostgreSQL.
         let found =
             match db {

@@ -149,6 +149,9 @@ pub enum JobRunError {
     Render(#[from] RenderError),
     #[error("{0}")]
     Setup(#[from] Error),
+    /// A bug: the work panicked. Not retried, since it would panic again.
+    #[error("internal error: {0}")]
+    Panicked(String),
 }
 
 impl JobRunError {
@@ -157,6 +160,7 @@ impl JobRunError {
             JobRunError::Render(e) => e.is_transient(),
             JobRunError::Setup(Error::Invalid(_) | Error::NotFound(_)) => false,
             JobRunError::Setup(_) => true,
+            JobRunError::Panicked(_) => false,
         }
     }
 }

@@ -82,10 +82,23 @@ impl Jobs {
         .await?;
         // A crash right here leaves a queued row without its task; the next
         // start finds it by its key and queues it (`JobQueue::requeue_lost`).
-        if let Err(e) = self.queue.push(job.id, job.max_attempts, &queue_key).await {
+        let pushed = match self.queue.push(job.id, job.max_attempts, &queue_key).await {
+            // A start in another process may have queued the row in between
+            // (`requeue_lost`); the key then already has its task.
+            Err(e) => match self.queue.has_task(&self.db, &queue_key).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(e),
+                Err(lookup) => {
+                    tracing::error!(job_id = job.id, error = %lookup, "queue not readable after a failed push");
+                    Err(e)
+                }
+            },
+            Ok(()) => Ok(()),
+        };
+        if let Err(e) = pushed {
             tracing::error!(job_id = job.id, error = %e, "job recorded but not queued");
             // The transition is guarded by status, so mark it via a running step.
-            if let Err(e2) = store::start_attempt(&self.db, job.id).await {
+            if let Err(e2) = store::start_attempt(&self.db, job.id, Some(&queue_key)).await {
                 tracing::error!(job_id = job.id, error = %e2, "job row could not be updated");
             }
             if let Err(e2) = store::finish(

@@ -158,16 +158,19 @@ pub async fn list(db: &Db, filter: &JobFilter) -> Result<Vec<Job>> {
 
 /// Starts an attempt: queued (or running, when a crashed worker's job is picked up
 /// again) becomes running. `None` when the job is already final (cancelled while
-/// queued, or done) and must not run.
-pub async fn start_attempt(db: &Db, id: i64) -> Result<Option<Job>> {
+/// queued, or done) and must not run, or when `queue_key` names an earlier
+/// queueing of it than the row's (the job was queued again since).
+pub async fn start_attempt(db: &Db, id: i64, queue_key: Option<&str>) -> Result<Option<Job>> {
     let at = now();
     let updated = on_pool!(db, pool => sqlx::query(
         "UPDATE background_jobs SET status = 'running', attempts = attempts + 1, stage = 'starting', \
          progress = 0, error = NULL, started_at = $1, finished_at = NULL, updated_at = $1 \
-         WHERE id = $2 AND status IN ('queued', 'running') AND cancel_requested = FALSE",
+         WHERE id = $2 AND status IN ('queued', 'running') AND cancel_requested = FALSE \
+         AND (queue_key IS NULL OR CAST($3 AS TEXT) IS NULL OR queue_key = $3)",
     )
     .bind(at)
     .bind(id)
+    .bind(queue_key)
     .execute(pool)
     .await?
     .rows_affected());

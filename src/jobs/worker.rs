@@ -14,10 +14,12 @@ use super::{analyze_job, train_job};
 use crate::db::Db;
 use crate::domain::job::JobInput;
 use crate::domain::job::JobStatus;
+use crate::domain::render::RenderOutput;
 use crate::media::MediaDirs;
 use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
 use apalis::layers::retry::{HasherRng, RetryPolicy};
 use apalis::prelude::*;
+use futures_util::FutureExt;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -55,7 +57,7 @@ struct AttemptFailed(String);
 /// One attempt of job `task.job_id`.
 async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError> {
     let id = task.job_id;
-    let job = match store::start_attempt(&env.db, id).await {
+    let job = match store::start_attempt(&env.db, id, task.queue_key.as_deref()).await {
         Ok(Some(job)) => job,
         Ok(None) => {
             tracing::info!(
@@ -115,7 +117,7 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
             }
         }
     };
-    let result = match tokio::time::timeout(env.job_timeout, run).await {
+    let result = match tokio::time::timeout(env.job_timeout, unwind_safe(run)).await {
         Ok(result) => result,
         Err(_) => {
             cancel.cancel();
@@ -166,7 +168,11 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
         }
         Err(e) if !e.is_transient() => {
             let message = e.to_string();
-            tracing::warn!(job_id = id, error = %message, "job failed; not retried");
+            if matches!(e, JobRunError::Panicked(_)) {
+                tracing::error!(job_id = id, error = %message, "job panicked; failed, not retried");
+            } else {
+                tracing::warn!(job_id = id, error = %message, "job failed; not retried");
+            }
             record(
                 store::finish(&env.db, id, JobStatus::Failed, &[], Some(&message)).await,
                 id,
@@ -191,6 +197,25 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
                 );
                 Err(AttemptFailed(message).into())
             }
+        }
+    }
+}
+
+/// Runs an attempt's work; a panic (a bug) becomes a failed attempt that names
+/// it, instead of a row left `running` that nobody finishes.
+async fn unwind_safe<F>(work: F) -> Result<Vec<RenderOutput>, JobRunError>
+where
+    F: std::future::Future<Output = Result<Vec<RenderOutput>, JobRunError>>,
+{
+    match std::panic::AssertUnwindSafe(work).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_owned());
+            Err(JobRunError::Panicked(message))
         }
     }
 }
@@ -244,9 +269,17 @@ macro_rules! build_worker {
         WorkerBuilder::new($settings.name.clone())
             .backend($backend)
             .data($env.clone())
-            .catch_panic()
             .concurrency($settings.concurrency)
-            .retry(RetryPolicy::retries(retries).with_backoff($backoff.clone()))
+            // apalis' policy looks for `AbortError` on the error type itself, which
+            // a boxed error never is: say which errors end the retries.
+            .retry(
+                RetryPolicy::retries(retries)
+                    .with_backoff($backoff.clone())
+                    .retry_if(|e: &BoxDynError| !e.is::<AbortError>()),
+            )
+            // Panics in the work itself are caught in `handle`; this catches any
+            // other (bookkeeping), placed after the retry layer as apalis asks.
+            .catch_panic()
             .on_event(|ctx, event| {
                 if let Event::Error(e) = event {
                     tracing::debug!(worker = ctx.name(), error = %e, "job attempt ended with an error");
@@ -324,4 +357,22 @@ pub fn spawn(
         stop: Some(tx),
         task,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{JobRunError, unwind_safe};
+
+    #[tokio::test]
+    async fn a_panicking_attempt_is_a_failure_that_names_the_panic() {
+        let failed = unwind_safe(async { panic!("ffprobe said nothing") }).await;
+        match failed {
+            Err(e @ JobRunError::Panicked(_)) => {
+                assert!(!e.is_transient(), "a bug is not retried");
+                assert_eq!(e.to_string(), "internal error: ffprobe said nothing");
+            }
+            other => panic!("expected a panic failure, got {other:?}"),
+        }
+        assert!(unwind_safe(async { Ok(Vec::new()) }).await.is_ok());
+    }
 }

@@ -220,3 +220,56 @@ async fn a_job_recorded_but_never_queued_runs_after_a_restart() {
     };
     assert_eq!(all_tasks, 2, "one task per job");
 }
+
+#[tokio::test]
+async fn a_task_of_an_earlier_queueing_does_not_start_the_job() {
+    let app = spawn_app().await;
+    let db = app.running.as_ref().unwrap().db.clone();
+    let owner_id: i64 = titan::on_pool!(&db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(ADMIN_EMAIL)
+        .fetch_one(pool)
+        .await
+        .unwrap());
+    let (first, second) = ("first-queueing", "second-queueing");
+    // Stored without a queue task, so no worker picks it up during the test.
+    let job = titan::jobs::store::insert(
+        &db,
+        &titan::jobs::NewJob {
+            owner_id,
+            workspace_id: app.workspace_id,
+            input: titan::domain::job::JobInput::TrainModels {
+                hook_percentile: 0.7,
+            },
+            max_attempts: 3,
+            queue_key: first.into(),
+        },
+    )
+    .await
+    .unwrap();
+    let start = |key: &'static str| titan::jobs::store::start_attempt(&db, job.id, Some(key));
+    assert!(
+        start(second).await.unwrap().is_none(),
+        "not this queueing's task"
+    );
+    assert!(start(first).await.unwrap().is_some());
+    titan::jobs::store::finish(
+        &db,
+        job.id,
+        titan::domain::job::JobStatus::Cancelled,
+        &[],
+        Some("cancelled"),
+    )
+    .await
+    .unwrap();
+    // Retried: a retry of the first queueing that apalis still holds must not
+    // run it beside the new task.
+    titan::jobs::store::reset_for_retry(&db, job.id, second)
+        .await
+        .unwrap();
+    assert!(start(first).await.unwrap().is_none());
+    let started = start(second)
+        .await
+        .unwrap()
+        .expect("the new task starts it");
+    assert_eq!(started.attempts, 1);
+}
