@@ -18,6 +18,14 @@ use crate::ml::csv_import::CsvError;
 use crate::validation::FieldErrors;
 use std::collections::{HashMap, HashSet};
 
+/// Most rows one report may carry; a larger one is split.
+pub const MAX_ROWS: usize = 100_000;
+/// Largest count or amount (in cents) one creative-day may report: far above any
+/// real ad, and low enough that sums over every day stay within 64 bits.
+const MAX_VALUE: i64 = 1_000_000_000_000;
+/// Earliest day a report may name.
+const FIRST_DAY: time::Date = time::macros::date!(2000 - 01 - 01);
+
 /// Which creative a row is about, as the report names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CreativeRef {
@@ -99,26 +107,35 @@ impl Columns {
 
 fn count(record: &csv::StringRecord, at: usize, line: u64, column: &str) -> Result<i64, CsvError> {
     let text = record.get(at).unwrap_or("").trim();
-    text.parse::<i64>().ok().filter(|v| *v >= 0).ok_or_else(|| {
-        refuse(
-            line,
-            column,
-            format!("expected a whole number of 0 or more, found {text:?}"),
-        )
-    })
+    text.parse::<i64>()
+        .ok()
+        .filter(|v| (0..=MAX_VALUE).contains(v))
+        .ok_or_else(|| {
+            refuse(
+                line,
+                column,
+                format!("expected a whole number from 0 to {MAX_VALUE}, found {text:?}"),
+            )
+        })
 }
 
-/// Money like `12.5` or `12.50` in cents; empty is 0 for optional columns.
+/// Money like `12.5` or `12.50` in cents. An empty cell is 0 in an optional
+/// column and refused in a required one.
 fn cents(
     record: &csv::StringRecord,
     at: Option<usize>,
+    required: bool,
     line: u64,
     column: &str,
 ) -> Result<i64, CsvError> {
     let Some(at) = at else { return Ok(0) };
     let text = record.get(at).unwrap_or("").trim();
     if text.is_empty() {
-        return Ok(0);
+        return if required {
+            Err(refuse(line, column, "is required"))
+        } else {
+            Ok(0)
+        };
     }
     let bad = || {
         refuse(
@@ -128,14 +145,16 @@ fn cents(
         )
     };
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    if fraction.len() > 2 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || fraction.len() > 2 || !digits(fraction) {
         return Err(bad());
     }
-    let whole: i64 = whole.parse().ok().filter(|v| *v >= 0).ok_or_else(bad)?;
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
     let fraction: i64 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
     whole
         .checked_mul(100)
         .and_then(|c| c.checked_add(fraction))
+        .filter(|c| *c <= MAX_VALUE)
         .ok_or_else(bad)
 }
 
@@ -184,6 +203,9 @@ pub fn parse(data: &[u8], today: time::Date) -> std::result::Result<Vec<ResultRo
                 format!("expected a date like 2026-11-26, found {day_text:?}"),
             )
         })?;
+        if day < FIRST_DAY {
+            return Err(refuse(line, "day", format!("must be {FIRST_DAY} or later")));
+        }
         if day > today {
             return Err(refuse(line, "day", "must not be in the future"));
         }
@@ -196,6 +218,13 @@ pub fn parse(data: &[u8], today: time::Date) -> std::result::Result<Vec<ResultRo
         if clicks > impressions {
             return Err(refuse(line, "clicks", "must not exceed impressions"));
         }
+        if rows.len() == MAX_ROWS {
+            return Err(refuse(
+                line,
+                "-",
+                format!("more than {MAX_ROWS} rows: split the report"),
+            ));
+        }
         rows.push(ResultRow {
             line,
             creative,
@@ -204,11 +233,12 @@ pub fn parse(data: &[u8], today: time::Date) -> std::result::Result<Vec<ResultRo
                 impressions,
                 views_3s,
                 clicks,
-                spend_cents: cents(&record, Some(cols.spend), line, "spend")?,
-                revenue_cents: cents(&record, cols.revenue, line, "revenue")?,
+                spend_cents: cents(&record, Some(cols.spend), true, line, "spend")?,
+                revenue_cents: cents(&record, cols.revenue, false, line, "revenue")?,
                 pipeline_revenue_cents: cents(
                     &record,
                     cols.pipeline_revenue,
+                    false,
                     line,
                     "pipeline_revenue",
                 )?,
@@ -373,6 +403,20 @@ mod tests {
         assert!(future.2.contains("future"));
         let money = refusal(&format!("{head}1,2026-11-01,10,5,1,1.234\n"));
         assert_eq!(money.1, "spend");
+        // "-0.50" is not 50 cents, and a required amount is not silently 0.
+        assert_eq!(
+            refusal(&format!("{head}1,2026-11-01,10,5,1,-0.50\n")).1,
+            "spend"
+        );
+        let empty = refusal(&format!("{head}1,2026-11-01,10,5,1,\n"));
+        assert_eq!(
+            (empty.1.as_str(), empty.2.as_str()),
+            ("spend", "is required")
+        );
+        // Sums over every day must fit: absurd counts are refused.
+        let huge = refusal(&format!("{head}1,2026-11-01,5000000000000000000,5,1,1\n"));
+        assert_eq!(huge.1, "impressions");
+        assert_eq!(refusal(&format!("{head}1,1999-12-31,10,5,1,1\n")).1, "day");
         assert_eq!(
             refusal(head).2,
             "no rows: expected one row per creative and day"

@@ -10,6 +10,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use titan::results_import::{self, ImportSummary};
 
+/// Largest results report: 100,000 rows of a few dozen bytes each, with room.
+const RESULTS_LIMIT_BYTES: u64 = 32 * 1024 * 1024;
+
 /// `POST /api/v1/creative-results`, multipart with one `file` field (CSV).
 pub async fn upload_results(State(state): State<UploadState>, request: Request) -> Response {
     let back = FormReturn {
@@ -22,8 +25,8 @@ pub async fn upload_results(State(state): State<UploadState>, request: Request) 
         back,
         |summary: &ImportSummary| summary.rows,
         |user, multipart| async move {
-            let Received { tmp, .. } =
-                receive_file(&state.jobs.media, state.limit_bytes, multipart).await?;
+            let limit = RESULTS_LIMIT_BYTES.min(state.limit_bytes);
+            let Received { tmp, .. } = receive_file(&state.jobs.media, limit, multipart).await?;
             let read = tokio::fs::read(&tmp).await;
             remove(&tmp).await;
             let data = read.map_err(|e| {
@@ -34,7 +37,16 @@ pub async fn upload_results(State(state): State<UploadState>, request: Request) 
                 )
             })?;
             let today = time::OffsetDateTime::now_utc().date();
-            let rows = results_import::parse(&data, today).map_err(|e| {
+            let parsed = tokio::task::spawn_blocking(move || results_import::parse(&data, today))
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, user_id = user.id, "results parsing task failed");
+                    Refusal::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "The report could not be read.",
+                    )
+                })?;
+            let rows = parsed.map_err(|e| {
                 Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, format!("file: {e}"))
             })?;
             results_import::import(&state.jobs.db, user.workspace_id, &rows)
