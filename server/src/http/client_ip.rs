@@ -19,21 +19,35 @@ pub struct TrustedProxies(pub Arc<Vec<IpAddr>>);
 /// the rightmost address in `forwarded_for` that is not a trusted proxy (each
 /// proxy appends the address it saw, so entries left of it are the client's
 /// own claims).
+/// IPv4 clients of a dual-stack listener arrive as `::ffff:a.b.c.d`.
 pub fn client_ip(peer: IpAddr, forwarded_for: &str, trusted: &[IpAddr]) -> IpAddr {
-    if !trusted.contains(&peer) {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|t| t.to_canonical() == ip);
+    let peer = peer.to_canonical();
+    if !is_trusted(peer) {
         return peer;
     }
     let mut client = peer;
     for hop in forwarded_for.rsplit(',').map(str::trim) {
-        let Ok(ip) = hop.parse::<IpAddr>() else {
+        let Some(ip) = parse_hop(hop) else {
             break;
         };
         client = ip;
-        if !trusted.contains(&ip) {
+        if !is_trusted(ip) {
             break;
         }
     }
     client
+}
+
+/// An address as proxies write it: bare, or with a port (`1.2.3.4:5678`,
+/// `[2001:db8::1]:443`).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    if let Ok(ip) = hop.parse::<IpAddr>() {
+        return Some(ip.to_canonical());
+    }
+    hop.parse::<SocketAddr>()
+        .ok()
+        .map(|addr| addr.ip().to_canonical())
 }
 
 /// Stores the [`ClientIp`] of the request for the handlers.
@@ -86,6 +100,15 @@ mod tests {
         assert_eq!(
             client_ip(ip("10.0.0.2"), "198.51.100.9, 10.0.0.3", &chain),
             ip("198.51.100.9")
+        );
+        // A dual-stack listener, and hops with ports.
+        assert_eq!(
+            client_ip(ip("::ffff:10.0.0.2"), "198.51.100.9:50123", &proxy),
+            ip("198.51.100.9")
+        );
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), "[2001:db8::7]:443", &proxy),
+            ip("2001:db8::7")
         );
         // A proxy that sent no (or a garbled) header: the proxy itself.
         assert_eq!(client_ip(ip("10.0.0.2"), "", &proxy), ip("10.0.0.2"));
