@@ -58,7 +58,7 @@ pub struct Missing {
     pub history: bool,
     /// No model and no training job yet.
     pub training: bool,
-    /// No demo video to analyse.
+    /// Not every demo video is there to analyse.
     pub videos: bool,
 }
 
@@ -71,11 +71,12 @@ pub async fn missing(db: &Db) -> Result<Option<Missing>> {
          NOT EXISTS (SELECT 1 FROM creatives c WHERE c.workspace_id = w.id AND c.asset_id IS NULL) AS history, \
          NOT EXISTS (SELECT 1 FROM models m WHERE m.workspace_id = w.id) \
            AND NOT EXISTS (SELECT 1 FROM background_jobs j WHERE j.workspace_id = w.id AND j.kind = 'train_models') AS training, \
-         NOT EXISTS (SELECT 1 FROM creatives c WHERE c.workspace_id = w.id AND c.asset_id IS NOT NULL AND c.is_demo) AS videos \
+         (SELECT COUNT(*) FROM creatives c WHERE c.workspace_id = w.id AND c.asset_id IS NOT NULL AND c.is_demo) < $1 AS videos \
          FROM workspaces w JOIN users u ON u.workspace_id = w.id \
          WHERE w.is_demo AND u.is_demo AND u.role = 'admin' \
          ORDER BY w.id, u.id LIMIT 1",
     )
+    .bind(DEMO_VIDEOS.len() as i64)
     .fetch_optional(pool)
     .await?);
     Ok(found.filter(|m| m.history || m.training || m.videos))
@@ -188,7 +189,8 @@ async fn render_demo_video(video: &DemoVideo, path: &Path) -> Result<()> {
 }
 
 /// Generates the demo videos and adds them as creatives of the fitness campaign
-/// (or else the first that runs on TikTok or Meta), ready to analyse.
+/// (or else the first that runs on TikTok or Meta), ready to analyse; a video
+/// already there (from a start that stopped half-way) is not added again.
 pub async fn seed_videos(
     db: &Db,
     media: &MediaDirs,
@@ -208,7 +210,13 @@ pub async fn seed_videos(
     }) else {
         return Ok(());
     };
-    for video in DEMO_VIDEOS {
+    let present: std::collections::HashSet<String> = creatives::list(db, workspace_id)
+        .await?
+        .into_iter()
+        .filter(|c| c.asset_id.is_some())
+        .map(|c| c.name)
+        .collect();
+    for video in DEMO_VIDEOS.iter().filter(|v| !present.contains(v.name)) {
         let tmp = media
             .tmp()
             .join(format!("demo-{}.mp4", ulid::Ulid::generate()));

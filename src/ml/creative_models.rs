@@ -158,8 +158,9 @@ pub async fn train_all(
         },
     )
     .await?;
-    // One transaction: a crash or a cancel never leaves a new hook model
-    // serving beside the CTR and ROAS models of an older run.
+    // One transaction: a crash or a cancel never stores part of a run. (Each
+    // kind still becomes champion only when it wins, so champions of different
+    // runs may serve together, each the best of its kind on the same creatives.)
     let [hook, ctr, roas]: [ModelRecord; 3] = registry::register_all(db, &[hook, ctr, roas])
         .await?
         .try_into()
