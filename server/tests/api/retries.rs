@@ -146,6 +146,31 @@ async fn a_killed_ffmpeg_is_retried_and_the_job_is_dead_after_its_last_attempt()
     assert!(dead["error"].as_str().unwrap().contains("killed"), "{dead}");
 }
 
+/// A `train_models` job of the admin stored under `queue_key` without its queue
+/// task: what a process killed between the two writes leaves behind.
+async fn insert_without_task(app: &TestApp, queue_key: &str) -> titan::domain::job::Job {
+    let db = &app.running.as_ref().unwrap().db;
+    let owner_id: i64 = titan::on_pool!(db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(ADMIN_EMAIL)
+        .fetch_one(pool)
+        .await
+        .unwrap());
+    titan::jobs::store::insert(
+        db,
+        &titan::jobs::NewJob {
+            owner_id,
+            workspace_id: app.workspace_id,
+            input: titan::domain::job::JobInput::TrainModels {
+                hook_percentile: 0.7,
+            },
+            max_attempts: 3,
+            queue_key: queue_key.to_owned(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
 /// Tasks apalis holds under `queue_key`.
 async fn tasks_under(app: &TestApp, queue_key: &str) -> i64 {
     let db = &app.running.as_ref().unwrap().db;
@@ -160,28 +185,9 @@ async fn tasks_under(app: &TestApp, queue_key: &str) -> i64 {
 async fn a_job_recorded_but_never_queued_runs_after_a_restart() {
     let mut app = spawn_app().await;
     app.login_ok(ADMIN_EMAIL).await;
-    let db = app.running.as_ref().unwrap().db.clone();
-    let owner_id: i64 = titan::on_pool!(&db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(ADMIN_EMAIL)
-        .fetch_one(pool)
-        .await
-        .unwrap());
     // What a process killed between the two writes leaves: the row, no task.
     let queue_key = titan::jobs::queue::new_queue_key();
-    let lost = titan::jobs::store::insert(
-        &db,
-        &titan::jobs::NewJob {
-            owner_id,
-            workspace_id: app.workspace_id,
-            input: titan::domain::job::JobInput::TrainModels {
-                hook_percentile: 0.7,
-            },
-            max_attempts: 3,
-            queue_key: queue_key.clone(),
-        },
-    )
-    .await
-    .unwrap();
+    let lost = insert_without_task(&app, &queue_key).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
         job(&app, lost.id).await["status"],
@@ -225,27 +231,9 @@ async fn a_job_recorded_but_never_queued_runs_after_a_restart() {
 async fn a_task_of_an_earlier_queueing_does_not_start_the_job() {
     let app = spawn_app().await;
     let db = app.running.as_ref().unwrap().db.clone();
-    let owner_id: i64 = titan::on_pool!(&db, pool => sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(ADMIN_EMAIL)
-        .fetch_one(pool)
-        .await
-        .unwrap());
     let (first, second) = ("first-queueing", "second-queueing");
     // Stored without a queue task, so no worker picks it up during the test.
-    let job = titan::jobs::store::insert(
-        &db,
-        &titan::jobs::NewJob {
-            owner_id,
-            workspace_id: app.workspace_id,
-            input: titan::domain::job::JobInput::TrainModels {
-                hook_percentile: 0.7,
-            },
-            max_attempts: 3,
-            queue_key: first.into(),
-        },
-    )
-    .await
-    .unwrap();
+    let job = insert_without_task(&app, first).await;
     let start = |key: &'static str| titan::jobs::store::start_attempt(&db, job.id, Some(key));
     assert!(
         start(second).await.unwrap().is_none(),
