@@ -219,6 +219,45 @@ pub struct PastCreative {
     pub daily: Vec<DailyRow>,
 }
 
+/// Writes one day of a creative's results inside transaction `tx`, replacing the
+/// day if it is stored already. One statement for every writer of
+/// `creative_daily` (the demo seed, results imports).
+macro_rules! write_daily {
+    ($tx:ident, $creative_id:expr, $day:expr, $is_demo:expr) => {{
+        let d: &DailyRow = $day;
+        sqlx::query(
+            "INSERT INTO creative_daily (creative_id, day, impressions, views_3s, clicks, spend_cents, \
+             revenue_cents, pipeline_revenue_cents, is_demo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (creative_id, day) DO UPDATE SET impressions = excluded.impressions, \
+             views_3s = excluded.views_3s, clicks = excluded.clicks, spend_cents = excluded.spend_cents, \
+             revenue_cents = excluded.revenue_cents, pipeline_revenue_cents = excluded.pipeline_revenue_cents, \
+             is_demo = excluded.is_demo",
+        )
+        .bind($creative_id)
+        .bind(d.day)
+        .bind(d.impressions)
+        .bind(d.views_3s)
+        .bind(d.clicks)
+        .bind(d.spend_cents)
+        .bind(d.revenue_cents)
+        .bind(d.pipeline_revenue_cents)
+        .bind($is_demo)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+/// Writes days of results of creatives (`(creative id, day)`) in one
+/// transaction, replacing days already stored; they are real, not demo.
+pub async fn upsert_daily(db: &Db, rows: &[(i64, &DailyRow)]) -> Result<()> {
+    in_transaction!(db, tx => {
+        for (id, d) in rows {
+            write_daily!(tx, *id, d, false);
+        }
+    });
+    Ok(())
+}
+
 /// Stores past creatives with their results in one transaction, marked demo.
 pub async fn insert_demo_history(
     db: &Db,
@@ -251,20 +290,7 @@ pub async fn insert_demo_history(
             .fetch_one(&mut *tx)
             .await?;
             for d in &c.daily {
-                sqlx::query(
-                    "INSERT INTO creative_daily (creative_id, day, impressions, views_3s, clicks, spend_cents, \
-                     revenue_cents, pipeline_revenue_cents, is_demo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE)",
-                )
-                .bind(id)
-                .bind(d.day)
-                .bind(d.impressions)
-                .bind(d.views_3s)
-                .bind(d.clicks)
-                .bind(d.spend_cents)
-                .bind(d.revenue_cents)
-                .bind(d.pipeline_revenue_cents)
-                .execute(&mut *tx)
-                .await?;
+                write_daily!(tx, id, d, true);
             }
         }
     });
