@@ -9,12 +9,21 @@ pub enum Error {
     Invalid(FieldErrors),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The acting user may not do this (it needs the admin role).
+    #[error("this needs the admin role")]
+    Forbidden,
     #[error("invalid email or password")]
     InvalidCredentials,
     #[error("too many failed sign-ins; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("{0}")]
     Conflict(String),
+    /// A workspace quota is full; `message` says which and where it stands.
+    #[error("{message}")]
+    QuotaExceeded {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]

@@ -32,6 +32,8 @@ pub mod media;
 #[cfg(feature = "server")]
 pub mod ml;
 #[cfg(feature = "server")]
+pub mod quotas;
+#[cfg(feature = "server")]
 pub mod render;
 #[cfg(feature = "server")]
 pub mod results_import;

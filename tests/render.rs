@@ -267,7 +267,7 @@ async fn a_text_file_is_not_a_video() {
     std::fs::write(&text, "this is not a video").unwrap();
     let err = probe(&text).await.unwrap_err();
     assert!(
-        matches!(err, titan::render::probe::ProbeError::Unreadable(_)),
+        matches!(err, titan::render::probe::ProbeError::Unreadable { .. }),
         "{err:?}"
     );
 }

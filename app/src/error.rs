@@ -26,6 +26,9 @@ pub enum AppError {
     RateLimited(u64),
     #[error("{0}")]
     Conflict(String),
+    /// A workspace quota is full: what, where it stands, when to retry.
+    #[error("{0}")]
+    QuotaExceeded(String),
     #[error("Something went wrong on our side; it has been logged (reference {0}).")]
     Internal(String),
     #[error("Could not reach the server: {0}")]
@@ -41,7 +44,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::Invalid(_) => 422,
             AppError::BadRequest(_) => 400,
-            AppError::RateLimited(_) => 429,
+            AppError::RateLimited(_) | AppError::QuotaExceeded(_) => 429,
             AppError::Internal(_) => 500,
             AppError::Transport(_) => 502,
         }
@@ -91,11 +94,19 @@ impl From<titan::Error> for AppError {
         match error {
             E::Invalid(fields) => AppError::Invalid(fields),
             E::NotFound(what) => AppError::NotFound(what.to_owned()),
+            E::Forbidden => AppError::Forbidden,
             E::InvalidCredentials => AppError::InvalidCredentials,
             E::RateLimited { retry_after_secs } => {
                 AppError::RateLimited(retry_after_secs.div_ceil(60))
             }
             E::Conflict(msg) => AppError::Conflict(msg),
+            E::QuotaExceeded { message, .. } => {
+                let mut text = message;
+                if let Some(first) = text.get(..1) {
+                    text.replace_range(..1, &first.to_uppercase());
+                }
+                AppError::QuotaExceeded(format!("{text}."))
+            }
             other => {
                 let reference = crate::guard::reference();
                 tracing::error!(error = %other, reference, "request failed");

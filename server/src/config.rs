@@ -77,6 +77,38 @@ pub struct Config {
     #[arg(long, env = "TITAN_UPLOAD_LIMIT_BYTES", default_value_t = 512 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..))]
     pub upload_limit_bytes: u64,
 
+    /// Widest accepted clip, in pixels (as shown, after rotation).
+    #[arg(long, env = "TITAN_MEDIA_MAX_WIDTH", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(16..=16384))]
+    pub media_max_width: u32,
+
+    /// Tallest accepted clip, in pixels (as shown, after rotation).
+    #[arg(long, env = "TITAN_MEDIA_MAX_HEIGHT", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(16..=16384))]
+    pub media_max_height: u32,
+
+    /// Longest accepted clip, in seconds.
+    #[arg(long, env = "TITAN_MEDIA_MAX_SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub media_max_seconds: u32,
+
+    /// Highest accepted frame rate, frames per second.
+    #[arg(long, env = "TITAN_MEDIA_MAX_FPS", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub media_max_fps: u32,
+
+    /// Address-space limit of each ffmpeg/ffprobe process, in MiB (0: none).
+    #[arg(long, env = "TITAN_FFMPEG_MEMORY_MB", default_value_t = titan::render::process::DEFAULT_MEMORY_LIMIT_MB, value_parser = clap::value_parser!(u64).range(0..=1_048_576))]
+    pub ffmpeg_memory_mb: u64,
+
+    /// Jobs one workspace may have queued or running at once.
+    #[arg(long, env = "TITAN_QUOTA_ACTIVE_JOBS", default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+    pub quota_active_jobs: i64,
+
+    /// Bytes of uploaded clips one workspace may store.
+    #[arg(long, env = "TITAN_QUOTA_MEDIA_BYTES", default_value_t = 20 * 1024 * 1024 * 1024, value_parser = clap::value_parser!(i64).range(1..))]
+    pub quota_media_bytes: i64,
+
+    /// Clips one workspace may upload per hour.
+    #[arg(long, env = "TITAN_QUOTA_UPLOADS_PER_HOUR", default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=1_000_000))]
+    pub quota_uploads_per_hour: i64,
+
     /// Run a job worker inside this process (the embedded default). Set `false` on
     /// web replicas when separate `titan-server worker` processes run the jobs.
     #[arg(long, env = "TITAN_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
@@ -118,6 +150,23 @@ impl Config {
             window_secs: self.login_window_secs,
             max_failures_per_account: self.login_max_failures_per_account,
             max_failures_per_ip: self.login_max_failures_per_ip,
+        }
+    }
+
+    pub fn media_limits(&self) -> titan::render::MediaLimits {
+        titan::render::MediaLimits {
+            max_width: self.media_max_width,
+            max_height: self.media_max_height,
+            max_duration_secs: f64::from(self.media_max_seconds),
+            max_frame_rate: f64::from(self.media_max_fps),
+        }
+    }
+
+    pub fn quotas(&self) -> titan::quotas::Quotas {
+        titan::quotas::Quotas {
+            active_jobs: self.quota_active_jobs,
+            media_bytes: self.quota_media_bytes,
+            uploads_per_hour: self.quota_uploads_per_hour,
         }
     }
 

@@ -69,6 +69,7 @@ fn jobs_service(db: &Db, config: &Config) -> Jobs {
         queue: JobQueue::new(db, config.queue_timing()),
         media: MediaDirs::new(&config.media_dir),
         max_attempts: config.job_max_attempts,
+        quotas: config.quotas(),
     }
 }
 
@@ -192,6 +193,7 @@ pub async fn start(
     })?;
     let mut config = config.clone();
     config.addr = addr;
+    titan::render::process::set_memory_limit_mb(config.ffmpeg_memory_mb);
     let media = MediaDirs::new(&config.media_dir);
     media.ensure().map_err(|source| StartError::Media {
         dir: config.media_dir.clone(),

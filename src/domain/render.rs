@@ -145,6 +145,10 @@ pub struct RenderOutput {
 
 /// Longest output accepted, in seconds.
 pub const MAX_OUTPUT_SECONDS: f64 = 600.0;
+/// Most scenes one render may cut (each is a decoder branch in ffmpeg's graph).
+pub const MAX_SCENES: usize = 50;
+/// Most captions one render may draw (each is a drawtext filter).
+pub const MAX_CAPTIONS: usize = 50;
 const MAX_TEXT: usize = 200;
 
 pub(crate) fn check_time(field: &str, value: f64) -> Result<(), FieldError> {
@@ -188,6 +192,26 @@ impl RenderRecipe {
         if self.scenes.is_empty() {
             errors.push("scenes", "add at least one scene");
         }
+        if self.scenes.len() > MAX_SCENES {
+            errors.push(
+                "scenes",
+                format!(
+                    "at most {MAX_SCENES} scenes per render ({} given)",
+                    self.scenes.len()
+                ),
+            );
+            return errors.into_result();
+        }
+        if self.captions.len() > MAX_CAPTIONS {
+            errors.push(
+                "captions",
+                format!(
+                    "at most {MAX_CAPTIONS} captions per render ({} given)",
+                    self.captions.len()
+                ),
+            );
+            return errors.into_result();
+        }
         for (i, scene) in self.scenes.iter().enumerate() {
             let field = format!("scenes[{i}]");
             if let Err(e) = check_time(&format!("{field}.start"), scene.start) {
@@ -200,6 +224,12 @@ impl RenderRecipe {
         }
         if self.formats.is_empty() {
             errors.push("formats", "choose at least one format");
+        }
+        let mut distinct = self.formats.clone();
+        distinct.sort_by_key(|f| f.slug());
+        distinct.dedup();
+        if distinct.len() != self.formats.len() {
+            errors.push("formats", "choose each format at most once");
         }
         let total = self.duration();
         if total > MAX_OUTPUT_SECONDS {
@@ -287,6 +317,30 @@ mod tests {
         assert_eq!(
             errors.get("scenes[1].end"),
             Some("must be after the scene's start")
+        );
+    }
+
+    #[test]
+    fn scenes_captions_and_formats_are_capped() {
+        let mut r = recipe();
+        r.scenes = vec![r.scenes[0].clone(); MAX_SCENES + 1];
+        let errors = r.validate().unwrap_err();
+        assert_eq!(
+            errors.get("scenes"),
+            Some("at most 50 scenes per render (51 given)")
+        );
+        let mut r = recipe();
+        r.captions = vec![r.captions[0].clone(); MAX_CAPTIONS + 1];
+        assert!(r.validate().unwrap_err().get("captions").is_some());
+        let mut r = recipe();
+        r.captions = vec![r.captions[0].clone(); MAX_CAPTIONS];
+        r.scenes = vec![r.scenes[0].clone(); MAX_SCENES];
+        assert!(r.validate().is_ok());
+        let mut r = recipe();
+        r.formats = vec![Format::Square; 3];
+        assert_eq!(
+            r.validate().unwrap_err().get("formats"),
+            Some("choose each format at most once")
         );
     }
 

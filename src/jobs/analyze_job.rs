@@ -22,11 +22,15 @@ fn analysis_error(e: AnalyzeError) -> JobRunError {
         AnalyzeError::Probe(e) => {
             JobRunError::Setup(Error::Invalid(FieldErrors::single("video", e.to_string())))
         }
-        other => JobRunError::Render(RenderError::Failed {
-            stage: "analysis",
-            message: other.to_string(),
-            transient: true,
-        }),
+        other => {
+            // A pass that ran out of time would run out of time again.
+            let transient = !matches!(other, AnalyzeError::TimedOut { .. });
+            JobRunError::Render(RenderError::Failed {
+                stage: "analysis",
+                message: other.to_string(),
+                transient,
+            })
+        }
     }
 }
 

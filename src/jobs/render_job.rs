@@ -7,7 +7,7 @@ use crate::domain::job::{Job, JobInput};
 use crate::domain::render::{CaptionCue, RenderOutput, RenderRecipe, Scene};
 use crate::error::{Error, Result};
 use crate::media::MediaDirs;
-use crate::render::graph::{Cut, Source, TextKind, TextLayer};
+use crate::render::graph::{Cut, Loudness, Source, TextKind, TextLayer};
 use crate::render::run::{RenderInput, measure_loudness, remove_partials, render_format};
 use crate::render::{MediaInfo, RenderError};
 use crate::validation::FieldErrors;
@@ -192,11 +192,21 @@ pub async fn run(
 
     progress.send_replace(("measuring loudness".into(), 1));
     let loudness = measure_loudness(&input, cancel).await?;
+    let note = match loudness {
+        Loudness::Silent => {
+            tracing::info!(
+                job_id = job.id,
+                "no sound in the cut: loudness pass skipped"
+            );
+            " · no sound in the clips: kept silent, loudness not normalised"
+        }
+        Loudness::Measured(_) => "",
+    };
     let count = recipe.formats.len().max(1) as f64;
     let mut outputs = Vec::new();
     for (n, format) in recipe.formats.iter().enumerate() {
         let stage = format!(
-            "rendering {} ({}/{})",
+            "rendering {} ({}/{}){note}",
             format.code(),
             n + 1,
             recipe.formats.len()

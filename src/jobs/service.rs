@@ -17,6 +17,7 @@ pub struct Jobs {
     pub queue: JobQueue,
     pub media: MediaDirs,
     pub max_attempts: i32,
+    pub quotas: crate::quotas::Quotas,
 }
 
 impl Jobs {
@@ -69,7 +70,7 @@ impl Jobs {
 
     async fn record_and_queue(&self, user: &SessionUser, input: JobInput) -> Result<Job> {
         let queue_key = new_queue_key();
-        let job = store::insert(
+        let job = store::insert_within(
             &self.db,
             &NewJob {
                 owner_id: user.id,
@@ -78,8 +79,18 @@ impl Jobs {
                 max_attempts: self.max_attempts,
                 queue_key: queue_key.clone(),
             },
+            self.quotas.active_jobs,
         )
-        .await?;
+        .await?
+        .map_err(|active| {
+            tracing::info!(
+                workspace_id = user.workspace_id,
+                user_id = user.id,
+                active,
+                "job refused: workspace quota full"
+            );
+            crate::quotas::jobs_full(active)
+        })?;
         // A crash right here leaves a queued row without its task; the next
         // start finds it by its key and queues it (`JobQueue::requeue_lost`).
         let pushed = match self.queue.push(job.id, job.max_attempts, &queue_key).await {
@@ -121,6 +132,20 @@ impl Jobs {
             "job queued"
         );
         Ok(job)
+    }
+
+    /// Which jobs `user` may list or follow: their own, or with `all` every job of
+    /// their workspace, which needs the admin role. The one rule for the jobs
+    /// list, the jobs console and the live event stream.
+    pub fn scope(user: &SessionUser, all: bool) -> Result<super::store::JobFilter> {
+        if all && !user.role.is_admin() {
+            return Err(Error::Forbidden);
+        }
+        Ok(super::store::JobFilter {
+            workspace_id: user.workspace_id,
+            owner_id: (!all).then_some(user.id),
+            ..Default::default()
+        })
     }
 
     /// A job the caller may see: their own, or any of their workspace's for an

@@ -128,6 +128,67 @@ pub async fn insert(db: &Db, job: &NewJob) -> Result<Job> {
     get(db, id).await
 }
 
+/// Inserts `job` as queued unless its workspace already has `max_active` jobs
+/// queued or running; then returns how many it has. The count and the insert are
+/// one step: SQLite holds its write lock for the transaction, PostgreSQL takes a
+/// per-workspace advisory lock, so parallel requests cannot all squeeze under.
+pub async fn insert_within(db: &Db, job: &NewJob, max_active: i64) -> Result<Result<Job, i64>> {
+    const COUNT: &str = "SELECT COUNT(*) FROM background_jobs \
+                         WHERE workspace_id = $1 AND status IN ('queued', 'running')";
+    const INSERT: &str = "INSERT INTO background_jobs (kind, owner_id, workspace_id, input, status, max_attempts, queue_key, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $7) RETURNING id";
+    let at = now();
+    let input = json(&job.input)?;
+    macro_rules! count_then_insert {
+        ($tx:ident) => {{
+            let active: i64 = sqlx::query_scalar(COUNT)
+                .bind(job.workspace_id)
+                .fetch_one(&mut *$tx)
+                .await?;
+            if active >= max_active {
+                Err(active)
+            } else {
+                Ok(sqlx::query_scalar::<_, i64>(INSERT)
+                    .bind(job.input.kind().as_str())
+                    .bind(job.owner_id)
+                    .bind(job.workspace_id)
+                    .bind(&input)
+                    .bind(job.max_attempts)
+                    .bind(&job.queue_key)
+                    .bind(at)
+                    .fetch_one(&mut *$tx)
+                    .await?)
+            }
+        }};
+    }
+    let inserted: Result<i64, i64> = match db {
+        Db::Sqlite(pool) => {
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            let out = count_then_insert!(tx);
+            tx.commit().await?;
+            out
+        }
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(QUOTA_LOCK_SPACE | job.workspace_id)
+                .execute(&mut *tx)
+                .await?;
+            let out = count_then_insert!(tx);
+            tx.commit().await?;
+            out
+        }
+    };
+    match inserted {
+        Ok(id) => Ok(Ok(get(db, id).await?)),
+        Err(active) => Ok(Err(active)),
+    }
+}
+
+/// High bits of the advisory-lock keys that serialise job quotas per workspace
+/// ("TQ"), so they cannot collide with other advisory locks.
+const QUOTA_LOCK_SPACE: i64 = 0x5451 << 48;
+
 /// One job by id.
 pub async fn get(db: &Db, id: i64) -> Result<Job> {
     let row = on_pool!(db, pool => sqlx::query_as::<_, JobRow>(concat!(job_select!(), "WHERE j.id = $1"))

@@ -1,15 +1,22 @@
 //! Feature extraction from a creative's video with ffmpeg: scene cuts (scene
 //! detection), loudness of the first second against the rest, plus what the
-//! creative's own cues and texts say.
+//! creative's own cues and texts say. Each pass reads at most the first
+//! [`ANALYSIS_WINDOW_SECS`] of the clip and is stopped after [`PASS_TIMEOUT`].
 
 use super::probe::{MediaInfo, ProbeError, probe};
+use super::process;
 use crate::domain::features::{CreativeFeatures, TextFeatures};
 use crate::domain::render::CaptionCue;
 use std::path::Path;
-use tokio::process::Command;
+use std::time::Duration;
 
 /// ffmpeg scene score above which a frame starts a new scene.
 pub const SCENE_THRESHOLD: f64 = 0.3;
+/// Seconds of the clip an analysis reads: the hook is in the first seconds, and
+/// pacing is measured over this window.
+pub const ANALYSIS_WINDOW_SECS: f64 = 60.0;
+/// Longest one ffmpeg pass of an analysis may run.
+pub const PASS_TIMEOUT: Duration = Duration::from_secs(120);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyzeError {
@@ -17,11 +24,10 @@ pub enum AnalyzeError {
     Probe(#[from] ProbeError),
     #[error("ffmpeg could not be started: {0}")]
     Spawn(std::io::Error),
-    #[error("ffmpeg failed during {stage}: {message}")]
-    Ffmpeg {
-        stage: &'static str,
-        message: String,
-    },
+    #[error("ffmpeg could not read the video during {stage}")]
+    Ffmpeg { stage: &'static str },
+    #[error("{stage} took longer than {} s", PASS_TIMEOUT.as_secs())]
+    TimedOut { stage: &'static str },
 }
 
 async fn ffmpeg_stderr(
@@ -29,20 +35,23 @@ async fn ffmpeg_stderr(
     args: &[&str],
     input: &Path,
 ) -> Result<String, AnalyzeError> {
-    let output = Command::new("ffmpeg")
-        .args(["-hide_banner", "-nostdin", "-nostats", "-i"])
-        .arg(input)
-        .args(args)
-        .kill_on_drop(true)
-        .output()
+    let mut command = process::command("ffmpeg");
+    command
+        .args(["-hide_banner", "-nostdin", "-nostats"])
+        .args(process::input_args(input))
+        .args(["-t", &ANALYSIS_WINDOW_SECS.to_string()])
+        .args(args);
+    let output = tokio::time::timeout(PASS_TIMEOUT, command.output())
         .await
+        .map_err(|_| AnalyzeError::TimedOut { stage })?
         .map_err(AnalyzeError::Spawn)?;
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     if output.status.success() {
         Ok(stderr)
     } else {
-        let message = stderr.lines().last().unwrap_or("unknown error").to_owned();
-        Err(AnalyzeError::Ffmpeg { stage, message })
+        let detail = stderr.lines().last().unwrap_or("unknown error");
+        tracing::warn!(stage, ffmpeg = %detail, "analysis pass failed");
+        Err(AnalyzeError::Ffmpeg { stage })
     }
 }
 
@@ -121,7 +130,7 @@ pub async fn analyze(
             0.0
         },
         cuts_first_3s: cuts.iter().filter(|t| **t > 0.0 && **t < 3.0).count() as u32,
-        cuts_per_second: cuts.len() as f64 / duration.max(0.001),
+        cuts_per_second: cuts.len() as f64 / duration.clamp(0.001, ANALYSIS_WINDOW_SECS),
         first_second_loudness_delta_db: delta,
         text_in_first_second: cues
             .iter()

@@ -2,6 +2,7 @@
 //! and `make bench-render` can run the same commands without Titan around them.
 
 use super::probe::MediaInfo;
+use super::process;
 use crate::domain::render::{Fit, Format};
 use std::path::{Path, PathBuf};
 
@@ -42,9 +43,23 @@ pub enum TextKind {
     Hook,
 }
 
-/// Loudness measured by a first loudnorm pass, fed to the second for a linear gain.
+/// Integrated loudness (LUFS) below which the audio is treated as silence:
+/// loudnorm's own gate is −70 LUFS, and it cannot normalise what it cannot measure.
+pub const SILENCE_LUFS: f64 = -70.0;
+
+/// What the first loudnorm pass found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Loudness {
+    /// Sound, with the measurement fed to the second pass for a linear gain.
+    Measured(Measurement),
+    /// No sound at all (clips without an audio stream, silent tracks): kept silent,
+    /// not normalised.
+    Silent,
+}
+
+/// loudnorm's first-pass figures, as it printed them.
 #[derive(Clone, Debug, PartialEq, serde::Deserialize)]
-pub struct Loudness {
+pub struct Measurement {
     pub input_i: String,
     pub input_tp: String,
     pub input_lra: String,
@@ -139,7 +154,7 @@ fn drawtext(layer: &TextLayer, format: Format) -> String {
         TextKind::Hook => (w / 13, "h*0.10"),
     };
     format!(
-        "drawtext=fontfile={font}:textfile={file}:fontsize={size}:fontcolor=white:\
+        "drawtext=fontfile={font}:textfile={file}:expansion=none:fontsize={size}:fontcolor=white:\
          box=1:boxcolor=black@0.6:boxborderw={pad}:x=(w-text_w)/2:y={y}:\
          enable='between(t,{s},{e})'",
         font = filter_path(Path::new(FONT_FILE)),
@@ -179,22 +194,21 @@ pub fn render_graph(
         parts.push(format!("[vcat]{}[vout]", overlays.join(",")));
     }
     parts.extend(audio_chains(sources, cuts));
-    parts.push(format!(
-        "[acat]loudnorm=I={TARGET_LUFS}:TP=-1.5:LRA=11:measured_I={}:measured_TP={}:\
-         measured_LRA={}:measured_thresh={}:offset={}:linear=true,aresample=48000[aout]",
-        loudness.input_i,
-        loudness.input_tp,
-        loudness.input_lra,
-        loudness.input_thresh,
-        loudness.target_offset,
-    ));
+    parts.push(match loudness {
+        Loudness::Measured(m) => format!(
+            "[acat]loudnorm=I={TARGET_LUFS}:TP=-1.5:LRA=11:measured_I={}:measured_TP={}:\
+             measured_LRA={}:measured_thresh={}:offset={}:linear=true,aresample=48000[aout]",
+            m.input_i, m.input_tp, m.input_lra, m.input_thresh, m.target_offset,
+        ),
+        Loudness::Silent => "[acat]aresample=48000[aout]".to_owned(),
+    });
     parts.join(";")
 }
 
 fn input_args(sources: &[Source]) -> Vec<String> {
     sources
         .iter()
-        .flat_map(|s| ["-i".to_owned(), s.path.to_string_lossy().into_owned()])
+        .flat_map(|s| process::input_args(&s.path))
         .collect()
 }
 
@@ -239,7 +253,7 @@ pub fn encode_args(
         "-nostdin",
         "-nostats",
         "-loglevel",
-        "error",
+        "warning",
         "-progress",
         "pipe:1",
         "-y",
@@ -296,18 +310,34 @@ pub fn thumbnail_args(video: &Path, at: f64, output: &Path) -> Vec<String> {
     .map(String::from)
     .to_vec();
     args.push(secs(at));
-    args.push("-i".into());
-    args.push(video.to_string_lossy().into_owned());
+    args.extend(process::input_args(video));
     args.extend(["-frames:v", "1", "-q:v", "3", "-f", "image2"].map(String::from));
     args.push(output.to_string_lossy().into_owned());
     args
 }
 
-/// Reads loudnorm's JSON block from the first pass's stderr.
+/// Reads loudnorm's JSON block from the first pass's stderr; audio too quiet to
+/// measure (`-inf`, or under the gate) is [`Loudness::Silent`].
 pub fn parse_loudness(stderr: &str) -> Option<Loudness> {
     let start = stderr.rfind('{')?;
     let end = stderr[start..].find('}')? + start;
-    serde_json::from_str(&stderr[start..=end]).ok()
+    let m: Measurement = serde_json::from_str(&stderr[start..=end]).ok()?;
+    let integrated = m.input_i.trim().parse::<f64>().unwrap_or(f64::NEG_INFINITY);
+    if integrated.is_finite() && integrated > SILENCE_LUFS {
+        Some(Loudness::Measured(m))
+    } else {
+        Some(Loudness::Silent)
+    }
+}
+
+/// A line of the encode's log that means content was dropped: a text layer
+/// drawtext could not draw (a font, a character, a file) leaves the video without
+/// the words a marketer asked for, and the render must fail rather than succeed.
+pub fn dropped_content(stderr: &str) -> Option<&str> {
+    stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| l.contains("Parsed_drawtext") || l.contains("Error initializing filter"))
 }
 
 #[cfg(test)]
@@ -327,13 +357,13 @@ mod tests {
     }
 
     fn loud() -> Loudness {
-        Loudness {
+        Loudness::Measured(Measurement {
             input_i: "-20.0".into(),
             input_tp: "-3.0".into(),
             input_lra: "1.0".into(),
             input_thresh: "-30.0".into(),
             target_offset: "0.1".into(),
-        }
+        })
     }
 
     #[test]
@@ -389,9 +419,77 @@ mod tests {
     #[test]
     fn parses_the_loudnorm_report() {
         let stderr = "[Parsed_loudnorm_0 @ 0x1]\n{\n\t\"input_i\" : \"-23.01\",\n\t\"input_tp\" : \"-20.00\",\n\t\"input_lra\" : \"0.00\",\n\t\"input_thresh\" : \"-33.01\",\n\t\"output_i\" : \"-16.0\",\n\t\"output_tp\" : \"-12.9\",\n\t\"output_lra\" : \"0.00\",\n\t\"output_thresh\" : \"-26.0\",\n\t\"normalization_type\" : \"linear\",\n\t\"target_offset\" : \"0.01\"\n}\n";
-        let l = parse_loudness(stderr).unwrap();
+        let Some(Loudness::Measured(l)) = parse_loudness(stderr) else {
+            panic!("not measured");
+        };
         assert_eq!(l.input_i, "-23.01");
         assert_eq!(l.target_offset, "0.01");
+        let silent = "{\n\"input_i\" : \"-inf\",\n\"input_tp\" : \"-inf\",\n\"input_lra\" : \"0.00\",\n\"input_thresh\" : \"-70.00\",\n\"target_offset\" : \"inf\"\n}";
+        assert_eq!(parse_loudness(silent), Some(Loudness::Silent));
+    }
+
+    #[test]
+    fn silence_is_kept_not_normalised() {
+        let cuts = [Cut {
+            input: 0,
+            start: 0.0,
+            end: 1.0,
+        }];
+        let g = render_graph(
+            &[source(false)],
+            &cuts,
+            Format::Square,
+            Fit::Pad,
+            &[],
+            &Loudness::Silent,
+        );
+        assert!(!g.contains("loudnorm"), "{g}");
+        assert!(g.contains("anullsrc") && g.contains("[acat]aresample=48000[aout]"));
+    }
+
+    #[test]
+    fn text_is_drawn_literally_and_inputs_are_whitelisted() {
+        let layer = TextLayer {
+            file: "/w/c0.txt".into(),
+            start: 0.0,
+            end: 1.0,
+            kind: TextKind::Caption,
+        };
+        assert!(drawtext(&layer, Format::Square).contains(":expansion=none:"));
+        let args = encode_args(
+            &[source(true)],
+            &[Cut {
+                input: 0,
+                start: 0.0,
+                end: 1.0,
+            }],
+            Format::Square,
+            Fit::Crop,
+            &[layer],
+            &loud(),
+            Path::new("/o/x.mp4"),
+        );
+        let i = args.iter().position(|a| a == "-i").unwrap();
+        assert_eq!(
+            args[i - 4..i],
+            [
+                "-format_whitelist",
+                "mov,matroska",
+                "-protocol_whitelist",
+                "file"
+            ]
+        );
+        assert_eq!(args[i + 1], "file:/tmp/in.mp4");
+    }
+
+    #[test]
+    fn drawtext_complaints_are_dropped_content() {
+        let log = "[Parsed_drawtext_3 @ 0x5] Stray % near 'off'\nframe=1";
+        assert_eq!(
+            dropped_content(log),
+            Some("[Parsed_drawtext_3 @ 0x5] Stray % near 'off'")
+        );
+        assert_eq!(dropped_content("[aac @ 0x1] Qavg: 1.2"), None);
     }
 
     #[test]

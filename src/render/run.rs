@@ -2,13 +2,12 @@
 //! progress, rename when complete, grab a thumbnail. Cancelling kills ffmpeg.
 
 use super::graph::{self, Cut, Loudness, Source, TextLayer};
+use super::process;
 use super::progress;
 pub use crate::domain::render::RenderOutput;
 use crate::domain::render::{Fit, Format};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::process::Command;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_util::sync::CancellationToken;
 
 /// Everything a render needs, resolved: probed sources, cuts, text layers.
@@ -56,44 +55,74 @@ impl RenderError {
     }
 }
 
-/// Keeps the last lines of a child's stderr for error messages.
-fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    all[all.len().saturating_sub(lines)..].join(" | ")
+/// Lines of a child's stderr kept: the loudnorm report and the reason a run
+/// failed are at the end, and a hostile file can make ffmpeg print without end.
+const KEPT_LINES: usize = 200;
+
+/// What ffmpeg printed on stderr, bounded: the last [`KEPT_LINES`] lines, and the
+/// first line that says content was dropped ([`graph::dropped_content`]).
+#[derive(Debug, Default)]
+pub(crate) struct FfmpegLog {
+    pub tail: String,
+    pub dropped: Option<String>,
 }
 
-fn failure(stage: &'static str, status: std::process::ExitStatus, stderr: &str) -> RenderError {
+async fn read_log(stderr: impl tokio::io::AsyncRead + Unpin) -> FfmpegLog {
+    let mut lines = BufReader::new(stderr).lines();
+    let mut kept = std::collections::VecDeque::with_capacity(KEPT_LINES);
+    let mut dropped = None;
+    loop {
+        match lines.next_line().await {
+            Ok(Some(line)) => {
+                if dropped.is_none() {
+                    dropped = graph::dropped_content(&line).map(|l| truncate(l, 300));
+                }
+                if kept.len() == KEPT_LINES {
+                    kept.pop_front();
+                }
+                kept.push_back(truncate(&line, 1000));
+            }
+            Ok(None) => break,
+            Err(e) => {
+                kept.push_back(format!("stderr unreadable: {e}"));
+                break;
+            }
+        }
+    }
+    FfmpegLog {
+        tail: Vec::from(kept).join("\n"),
+        dropped,
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+/// A failed run: what a person reads says which step failed; ffmpeg's own words
+/// go to the log (with the job id of the surrounding span).
+fn failure(stage: &'static str, status: std::process::ExitStatus, log: &str) -> RenderError {
     if status.code().is_none() {
         return RenderError::Killed { stage };
     }
-    let transient =
-        stderr.contains("No space left on device") || stderr.contains("Cannot allocate memory");
+    let detail: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    let detail = detail[detail.len().saturating_sub(3)..].join(" | ");
+    tracing::warn!(stage, ffmpeg = %detail, "ffmpeg failed");
+    let out_of_space = log.contains("No space left on device");
+    let out_of_memory = log.contains("Cannot allocate memory");
+    let message = if out_of_space {
+        "the server ran out of disk space"
+    } else if out_of_memory {
+        "the video needed more memory than a render may use"
+    } else {
+        "ffmpeg could not process the clips (see the server log for details)"
+    };
     RenderError::Failed {
         stage,
-        message: tail(stderr, 3),
-        transient,
+        message: message.into(),
+        transient: out_of_space || out_of_memory,
     }
 }
-
-/// Makes the kernel kill ffmpeg when the server dies, even by `kill -9`, so a
-/// crashed server leaves no encoder running; the next attempt starts clean.
-#[cfg(target_os = "linux")]
-fn die_with_parent(command: &mut Command) {
-    // SAFETY: the closure runs in the forked child before exec and only calls
-    // prctl, which is async-signal-safe; it allocates nothing and takes no locks.
-    unsafe {
-        command.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == 0 {
-                Ok(())
-            } else {
-                Err(std::io::Error::last_os_error())
-            }
-        });
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn die_with_parent(_command: &mut Command) {}
 
 /// Runs ffmpeg with `args`, reporting output seconds to `on_time` from `-progress`
 /// lines on stdout, and killing it as soon as `cancel` fires.
@@ -102,27 +131,15 @@ async fn run_ffmpeg(
     args: &[String],
     cancel: &CancellationToken,
     mut on_time: impl FnMut(f64),
-) -> Result<String, RenderError> {
-    let mut command = Command::new("ffmpeg");
-    command
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    die_with_parent(&mut command);
+) -> Result<FfmpegLog, RenderError> {
+    let mut command = process::command("ffmpeg");
+    command.args(args);
     let mut child = command.spawn().map_err(RenderError::Spawn)?;
-    let mut stderr = child
+    let stderr = child
         .stderr
         .take()
         .ok_or_else(|| RenderError::Spawn(std::io::Error::other("no stderr pipe")))?;
-    let stderr_task = tokio::spawn(async move {
-        let mut text = String::new();
-        match stderr.read_to_string(&mut text).await {
-            Ok(_) => text,
-            Err(e) => format!("stderr unreadable: {e}"),
-        }
-    });
+    let stderr_task = tokio::spawn(read_log(stderr));
     if let Some(stdout) = child.stdout.take() {
         let mut lines = BufReader::new(stdout).lines();
         loop {
@@ -151,24 +168,25 @@ async fn run_ffmpeg(
         }
         status = child.wait() => status?,
     };
-    let stderr = stderr_task
-        .await
-        .unwrap_or_else(|e| format!("stderr task failed: {e}"));
+    let log = stderr_task.await.unwrap_or_else(|e| FfmpegLog {
+        tail: format!("stderr task failed: {e}"),
+        dropped: None,
+    });
     if status.success() {
-        Ok(stderr)
+        Ok(log)
     } else {
-        Err(failure(stage, status, &stderr))
+        Err(failure(stage, status, &log.tail))
     }
 }
 
-/// First pass: loudness of the concatenated audio.
+/// First pass: loudness of the concatenated audio, or [`Loudness::Silent`].
 pub async fn measure_loudness(
     input: &RenderInput,
     cancel: &CancellationToken,
 ) -> Result<Loudness, RenderError> {
     let args = graph::measure_args(&input.sources, &input.cuts);
-    let stderr = run_ffmpeg("loudness measurement", &args, cancel, |_| {}).await?;
-    graph::parse_loudness(&stderr).ok_or_else(|| RenderError::Failed {
+    let log = run_ffmpeg("loudness measurement", &args, cancel, |_| {}).await?;
+    graph::parse_loudness(&log.tail).ok_or_else(|| RenderError::Failed {
         stage: "loudness measurement",
         message: "loudnorm printed no measurement".into(),
         transient: false,
@@ -211,10 +229,23 @@ pub async fn render_format(
             loudness,
             &part,
         );
-        run_ffmpeg("encode", &args, cancel, |t| {
+        let log = run_ffmpeg("encode", &args, cancel, |t| {
             on_fraction(progress::fraction(t, total))
         })
         .await?;
+        if let Some(line) = log.dropped {
+            tracing::error!(format = format.code(), ffmpeg = %line, "render dropped content");
+            if let Err(e) = tokio::fs::remove_file(&part).await {
+                tracing::warn!(error = %e, "incomplete output not removed");
+            }
+            return Err(RenderError::Failed {
+                stage: "encode",
+                message: "a caption or the hook text could not be drawn, so the video would \
+                          miss words you asked for"
+                    .into(),
+                transient: false,
+            });
+        }
         sync_file(&part).await?;
         tokio::fs::rename(&part, &video).await?;
     }

@@ -36,6 +36,72 @@ pub fn generate_clip(
     encode_to(command, path)
 }
 
+/// What a clip carries besides its picture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sound {
+    /// No audio stream at all (screen recordings, B-roll, generated footage).
+    None,
+    /// An audio stream of digital silence.
+    Silent,
+}
+
+/// A `seconds`-long `width`×`height` test pattern without sound, or with a track
+/// of pure silence.
+pub fn generate_quiet_clip(
+    path: &Path,
+    seconds: u32,
+    (width, height): (u32, u32),
+    sound: Sound,
+) -> std::io::Result<()> {
+    let mut command = Command::new("ffmpeg");
+    command.args([
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+    ]);
+    command.arg(format!(
+        "testsrc=size={width}x{height}:rate=30:duration={seconds}"
+    ));
+    match sound {
+        Sound::None => {
+            command.arg("-an");
+        }
+        Sound::Silent => {
+            command.args(["-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"]);
+            command.args(["-t", &seconds.to_string()]);
+        }
+    }
+    encode_to(command, path)
+}
+
+/// Copies `source` to `path` with rotation metadata of `degrees`, the way a phone
+/// stores a video shot upright: the frames stay as they were, the player turns them.
+pub fn rotate_metadata(source: &Path, path: &Path, degrees: i32) -> std::io::Result<()> {
+    let output = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y", "-i"])
+        .arg(source)
+        .args([
+            "-c",
+            "copy",
+            "-metadata:s:v:0",
+            &format!("rotate={degrees}"),
+        ])
+        .arg(path)
+        .output()?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!(
+            "ffmpeg could not rotate a clip: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )))
+    }
+}
+
 /// Encodes H.264/AAC to `path` with the inputs `command` was given.
 fn encode_to(mut command: Command, path: &Path) -> std::io::Result<()> {
     let output = command

@@ -132,15 +132,10 @@ pub async fn list_jobs(
     #[server(default)] kind: String,
 ) -> AppResult<Vec<Job>> {
     use crate::error::AppError;
-    use crate::guard::{require_admin, require_user, state};
+    use crate::guard::{require_user, state};
     use titan::domain::job::{JobKind, JobStatus};
-    use titan::jobs::JobFilter;
     use titan::validation::{FieldError, FieldErrors};
-    let user = if all {
-        require_admin()?
-    } else {
-        require_user()?
-    };
+    let scope = titan::jobs::service::Jobs::scope(&require_user()?, all)?;
     let status = match status.trim() {
         "" => None,
         s => Some(JobStatus::parse(s).ok_or_else(|| {
@@ -159,13 +154,11 @@ pub async fn list_jobs(
             )]))
         })?),
     };
-    let filter = JobFilter {
-        workspace_id: user.workspace_id,
-        owner_id: (!all).then_some(user.id),
+    let filter = titan::jobs::JobFilter {
         status,
         kind,
-        updated_after: None,
         limit: 200,
+        ..scope
     };
     Ok(titan::jobs::store::list(&state()?.db, &filter).await?)
 }

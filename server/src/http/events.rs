@@ -32,28 +32,31 @@ pub async fn job_events(
     let Some(CurrentUser(user)) = request.extensions().get::<CurrentUser>().cloned() else {
         return (StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response();
     };
-    let owner = if query.all && user.role.is_admin() {
-        None
-    } else {
-        Some(user.id)
+    let scope = match Jobs::scope(&user, query.all) {
+        Ok(scope) => scope,
+        Err(e) => {
+            let error = titan_app::AppError::from(e);
+            let status = StatusCode::from_u16(error.status_code())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return (status, error.to_string()).into_response();
+        }
     };
-    let workspace_id = user.workspace_id;
     let start = titan::db::now() - time::Duration::seconds(1);
-    let events = stream::unfold((jobs, start), move |(jobs, since)| async move {
-        loop {
-            tokio::time::sleep(POLL).await;
-            let filter = JobFilter {
-                workspace_id,
-                owner_id: owner,
-                updated_after: Some(since),
-                limit: 500,
-                ..Default::default()
-            };
-            match store::list(&jobs.db, &filter).await {
-                Ok(changed) if changed.is_empty() => continue,
-                Ok(changed) => {
-                    let next = changed.iter().map(|j| j.updated_at).max().unwrap_or(since);
-                    let events: Vec<Result<Event, Infallible>> = changed
+    let events = stream::unfold((jobs, start), move |(jobs, since)| {
+        let scope = scope.clone();
+        async move {
+            loop {
+                tokio::time::sleep(POLL).await;
+                let filter = JobFilter {
+                    updated_after: Some(since),
+                    limit: 500,
+                    ..scope.clone()
+                };
+                match store::list(&jobs.db, &filter).await {
+                    Ok(changed) if changed.is_empty() => continue,
+                    Ok(changed) => {
+                        let next = changed.iter().map(|j| j.updated_at).max().unwrap_or(since);
+                        let events: Vec<Result<Event, Infallible>> = changed
                         .iter()
                         .rev()
                         .filter_map(|job| match Event::default().event("job").json_data(job) {
@@ -64,11 +67,12 @@ pub async fn job_events(
                             }
                         })
                         .collect();
-                    return Some((stream::iter(events), (jobs, next)));
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "job events query failed");
-                    continue;
+                        return Some((stream::iter(events), (jobs, next)));
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "job events query failed");
+                        continue;
+                    }
                 }
             }
         }

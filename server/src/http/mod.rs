@@ -81,6 +81,7 @@ pub fn router(
         .with_state(uploads::UploadState {
             jobs: jobs.clone(),
             limit_bytes: config.upload_limit_bytes,
+            media_limits: config.media_limits(),
         })
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(

@@ -18,6 +18,7 @@ use tokio::io::AsyncWriteExt;
 pub struct UploadState {
     pub jobs: Jobs,
     pub limit_bytes: u64,
+    pub media_limits: titan::render::MediaLimits,
 }
 
 /// Why an upload was refused, with the status it gets.
@@ -200,19 +201,51 @@ async fn receive(
             format!("The upload could not be stored ({what})."),
         )
     };
+    let quota = |incoming: i64| {
+        titan::quotas::check_upload(
+            &state.jobs.db,
+            &state.jobs.quotas,
+            user.workspace_id,
+            incoming,
+        )
+    };
+    // Refused before a byte is written when the workspace is already at a limit,
+    // and again with the file's size before it is kept.
+    quota(0).await.map_err(|e| quota_refusal(e, user))?;
     let Received {
         tmp,
         original,
         bytes,
     } = receive_file(media, state.limit_bytes, multipart).await?;
-    let info = match titan::render::probe(&tmp).await {
-        Ok(info) => info,
+    if let Err(e) = quota(bytes as i64).await {
+        remove(&tmp).await;
+        return Err(quota_refusal(e, user));
+    }
+    let checked = match titan::render::probe_report(&tmp).await {
+        Ok(report) => state
+            .media_limits
+            .check(&report)
+            .map(|()| report.info)
+            .map_err(|e| e.to_string()),
         Err(e) => {
+            tracing::info!(
+                user_id = user.id,
+                name = %original,
+                error = %e,
+                ffprobe = e.detail().unwrap_or(""),
+                "upload is not an accepted video"
+            );
+            Err(e.to_string())
+        }
+    };
+    let info = match checked {
+        Ok(info) => info,
+        Err(reason) => {
             remove(&tmp).await;
-            tracing::info!(user_id = user.id, name = %original, error = %e, "upload refused");
+            tracing::info!(user_id = user.id, name = %original, reason = %reason, "upload refused");
             return Err(Refusal::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                format!("file: {e}"),
+                format!("file: {reason}"),
             ));
         }
     };
@@ -252,6 +285,23 @@ async fn receive(
         .await
         .map_err(|e| internal("database", &e))?;
     Ok(asset)
+}
+
+/// A quota refusal (429, its sentence), or an internal error (500, logged).
+fn quota_refusal(error: titan::Error, user: &SessionUser) -> Refusal {
+    match error {
+        titan::Error::QuotaExceeded { message, .. } => {
+            tracing::info!(user_id = user.id, workspace_id = user.workspace_id, %message, "upload refused: quota");
+            Refusal::new(StatusCode::TOO_MANY_REQUESTS, format!("file: {message}"))
+        }
+        other => {
+            tracing::error!(error = %other, user_id = user.id, "upload quota not checked");
+            Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The upload could not be checked against the workspace's quota.",
+            )
+        }
+    }
 }
 
 async fn stream_to_file(

@@ -1,0 +1,130 @@
+//! Per-workspace quotas through HTTP: a full job queue answers 429 with how many
+//! and when, even when many requests arrive at once; uploads per hour and stored
+//! bytes are capped; another workspace is not held back by the first one's limits.
+
+use crate::helpers::*;
+use crate::renders::{count, generate_clip, queue, upload};
+use serde_json::Value;
+use std::sync::Arc;
+use titan::accounts::{NewUser, create_user, create_workspace};
+use titan::domain::{Email, Role};
+
+/// A signed-in marketer of a second workspace on the same server.
+async fn other_workspace(app: &TestApp) -> TestApp {
+    let db = &app.running.as_ref().unwrap().db;
+    let workspace_id = create_workspace(db, "Tenant B", false).await.unwrap();
+    create_user(
+        db,
+        NewUser {
+            workspace_id,
+            email: Email::parse("b-mkt@example.com").unwrap(),
+            password: PASSWORD.into(),
+            role: Role::Marketer,
+            is_demo: false,
+        },
+    )
+    .await
+    .unwrap();
+    let b = TestApp::second_client(app, Arc::new(reqwest::cookie::Jar::default()));
+    b.login_ok("b-mkt@example.com").await;
+    b
+}
+
+async fn upload_one(app: &TestApp) -> String {
+    let clip = generate_clip(app.dir(), 1);
+    let response = upload(app, "clip.mp4", std::fs::read(clip).unwrap()).await;
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().await.unwrap()["id"].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_job_queue_refuses_with_429_even_under_parallel_requests() {
+    // No worker: queued jobs stay queued, so the queue fills.
+    let app = spawn_app_with(&["--quota-active-jobs", "3", "--worker", "false"]).await;
+    app.login_ok(MARKETER_EMAIL).await;
+    let clip = upload_one(&app).await;
+    let form = [
+        ("asset_id", clip.as_str()),
+        ("scenes", "0-1"),
+        ("formats[1]", "1:1"),
+    ];
+    let requests = (0..12).map(|_| queue(&app, &form));
+    let responses = futures_util::future::join_all(requests).await;
+    let mut accepted = 0;
+    for response in responses {
+        match response.status().as_u16() {
+            200 => accepted += 1,
+            429 => {
+                let body = response.text().await.unwrap();
+                assert!(
+                    body.contains("already has 3 jobs queued or running"),
+                    "{body}"
+                );
+                assert!(
+                    body.contains("try again when one of them finishes"),
+                    "{body}"
+                );
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(accepted, 3, "exactly the quota is accepted");
+    assert_eq!(
+        count(&app, "background_jobs").await,
+        3,
+        "refusals store nothing"
+    );
+
+    // Another workspace's job is not held back by the first one's backlog.
+    let b = other_workspace(&app).await;
+    let clip_b = upload_one(&b).await;
+    let response = queue(
+        &b,
+        &[
+            ("asset_id", clip_b.as_str()),
+            ("scenes", "0-1"),
+            ("formats[1]", "1:1"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uploads_per_hour_and_stored_bytes_are_capped_per_workspace() {
+    let app = spawn_app_with(&["--quota-uploads-per-hour", "2"]).await;
+    app.login_ok(MARKETER_EMAIL).await;
+    upload_one(&app).await;
+    upload_one(&app).await;
+    let clip = generate_clip(app.dir(), 1);
+    let response = upload(&app, "clip.mp4", std::fs::read(&clip).unwrap()).await;
+    assert_eq!(response.status(), 429);
+    let refusal: Value = response.json().await.unwrap();
+    assert_eq!(refusal["field"], "file");
+    let message = refusal["error"].as_str().unwrap();
+    assert!(
+        message.contains("uploaded 2 clips in the last hour")
+            && message.contains("try again in 60 min"),
+        "{message}"
+    );
+    assert_eq!(count(&app, "assets").await, 2);
+    // The other workspace still uploads.
+    let b = other_workspace(&app).await;
+    upload_one(&b).await;
+
+    let small = spawn_app_with(&["--quota-media-bytes", "2048"]).await;
+    small.login_ok(MARKETER_EMAIL).await;
+    let response = upload(&small, "clip.mp4", std::fs::read(&clip).unwrap()).await;
+    assert_eq!(response.status(), 429);
+    let refusal: Value = response.json().await.unwrap();
+    assert!(
+        refusal["error"]
+            .as_str()
+            .unwrap()
+            .contains("stores 0 bytes of uploaded clips and may store 2.0 KB"),
+        "{refusal}"
+    );
+    assert_eq!(count(&small, "assets").await, 0);
+    assert!(crate::renders::files_in(&small.media_dir().join("assets")).is_empty());
+    assert!(crate::renders::files_in(&small.media_dir().join("tmp")).is_empty());
+}
