@@ -5,6 +5,7 @@ mod access;
 mod campaigns;
 mod creatives;
 mod demo;
+mod fuzz;
 mod helpers;
 mod hostile_media;
 mod models;
