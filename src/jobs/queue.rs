@@ -28,6 +28,12 @@ pub struct JobTask {
     pub queue_key: Option<String>,
 }
 
+/// Tasks a worker takes from the queue per fetch. One: a worker that took ten
+/// tasks of one workspace would run them all before it saw a higher-priority task
+/// of another workspace queued meanwhile (see [`fair_priority`]), and a second
+/// worker could not share them.
+pub const FETCH_BATCH: usize = 1;
+
 /// Queue name in apalis' tables.
 pub const QUEUE: &str = "titan-jobs";
 
@@ -71,6 +77,7 @@ impl JobQueue {
                 SqliteStorage::new(pool).with_config(
                     SqliteConfig::default()
                         .queue(QUEUE)
+                        .batch_size(FETCH_BATCH)
                         .heartbeat_interval(timing.heartbeat)
                         .missed_heartbeats(timing.missed_heartbeats),
                 ),
@@ -79,6 +86,7 @@ impl JobQueue {
                 PostgresStorage::new(pool).with_config(
                     PgConfig::default()
                         .queue(QUEUE)
+                        .batch_size(FETCH_BATCH)
                         .heartbeat_interval(timing.heartbeat)
                         .missed_heartbeats(timing.missed_heartbeats),
                 ),
@@ -86,14 +94,21 @@ impl JobQueue {
         }
     }
 
-    /// Queues job `job_id` under its row's `queue_key`; apalis stops after
-    /// `max_attempts` runs.
-    pub async fn push(&self, job_id: i64, max_attempts: i32, queue_key: &str) -> Result<()> {
+    /// Queues job `job_id` under its row's `queue_key` with `priority` (see
+    /// [`fair_priority`]); apalis stops after `max_attempts` runs.
+    pub async fn push(
+        &self,
+        job_id: i64,
+        max_attempts: i32,
+        queue_key: &str,
+        priority: usize,
+    ) -> Result<()> {
         let task = TaskBuilder::new(JobTask {
             job_id,
             queue_key: Some(queue_key.to_owned()),
         })
         .task_id(TaskId::from_ulid(ulid::Ulid::generate()))
+        .priority(priority)
         .max_attempts(max_attempts.max(1) as usize)
         .idempotency_key(queue_key)
         .build();
@@ -145,8 +160,14 @@ impl JobQueue {
             if self.has_task(db, &waiting.queue_key).await? {
                 continue;
             }
+            let priority = fair_priority(store::active_before(db, waiting.id).await?);
             match self
-                .push(waiting.id, waiting.max_attempts, &waiting.queue_key)
+                .push(
+                    waiting.id,
+                    waiting.max_attempts,
+                    &waiting.queue_key,
+                    priority,
+                )
                 .await
             {
                 Ok(()) => {}
@@ -163,6 +184,18 @@ impl JobQueue {
         Ok(requeued)
     }
 }
+
+/// Priority of a workspace's job that has `active_before` other jobs of the same
+/// workspace queued or running. Workers take the highest priority first (then
+/// the oldest), so each workspace's first waiting job goes before any
+/// workspace's second: a backlog of twenty renders in one workspace does not
+/// hold another workspace's single job until it drains.
+pub fn fair_priority(active_before: i64) -> usize {
+    FAIR_BASE.saturating_sub(usize::try_from(active_before.max(0)).unwrap_or(usize::MAX))
+}
+
+/// Priority of a workspace's first waiting job.
+pub const FAIR_BASE: usize = 100_000;
 
 /// A fresh queue key for a job that is being queued.
 pub fn new_queue_key() -> String {

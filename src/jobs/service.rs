@@ -70,7 +70,7 @@ impl Jobs {
 
     async fn record_and_queue(&self, user: &SessionUser, input: JobInput) -> Result<Job> {
         let queue_key = new_queue_key();
-        let job = store::insert_within(
+        let (job, active_before) = store::insert_within(
             &self.db,
             &NewJob {
                 owner_id: user.id,
@@ -93,7 +93,12 @@ impl Jobs {
         })?;
         // A crash right here leaves a queued row without its task; the next
         // start finds it by its key and queues it (`JobQueue::requeue_lost`).
-        let pushed = match self.queue.push(job.id, job.max_attempts, &queue_key).await {
+        let priority = super::queue::fair_priority(active_before);
+        let pushed = match self
+            .queue
+            .push(job.id, job.max_attempts, &queue_key, priority)
+            .await
+        {
             // A start in another process may have queued the row in between
             // (`requeue_lost`); the key then already has its task.
             Err(e) => match self.queue.has_task(&self.db, &queue_key).await {
@@ -172,8 +177,9 @@ impl Jobs {
         self.visible(user, id).await?;
         let queue_key = new_queue_key();
         let job = store::reset_for_retry(&self.db, id, &queue_key).await?;
+        let priority = super::queue::fair_priority(store::active_before(&self.db, id).await?);
         self.queue
-            .push(job.id, job.max_attempts, &queue_key)
+            .push(job.id, job.max_attempts, &queue_key, priority)
             .await?;
         tracing::info!(job_id = id, user_id = user.id, "job queued again");
         Ok(job)

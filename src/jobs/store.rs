@@ -132,7 +132,11 @@ pub async fn insert(db: &Db, job: &NewJob) -> Result<Job> {
 /// queued or running; then returns how many it has. The count and the insert are
 /// one step: SQLite holds its write lock for the transaction, PostgreSQL takes a
 /// per-workspace advisory lock, so parallel requests cannot all squeeze under.
-pub async fn insert_within(db: &Db, job: &NewJob, max_active: i64) -> Result<Result<Job, i64>> {
+pub async fn insert_within(
+    db: &Db,
+    job: &NewJob,
+    max_active: i64,
+) -> Result<Result<(Job, i64), i64>> {
     const COUNT: &str = "SELECT COUNT(*) FROM background_jobs \
                          WHERE workspace_id = $1 AND status IN ('queued', 'running')";
     const INSERT: &str = "INSERT INTO background_jobs (kind, owner_id, workspace_id, input, status, max_attempts, queue_key, created_at, updated_at) \
@@ -148,7 +152,7 @@ pub async fn insert_within(db: &Db, job: &NewJob, max_active: i64) -> Result<Res
             if active >= max_active {
                 Err(active)
             } else {
-                Ok(sqlx::query_scalar::<_, i64>(INSERT)
+                let id = sqlx::query_scalar::<_, i64>(INSERT)
                     .bind(job.input.kind().as_str())
                     .bind(job.owner_id)
                     .bind(job.workspace_id)
@@ -157,11 +161,12 @@ pub async fn insert_within(db: &Db, job: &NewJob, max_active: i64) -> Result<Res
                     .bind(&job.queue_key)
                     .bind(at)
                     .fetch_one(&mut *$tx)
-                    .await?)
+                    .await?;
+                Ok((id, active))
             }
         }};
     }
-    let inserted: Result<i64, i64> = match db {
+    let inserted: Result<(i64, i64), i64> = match db {
         Db::Sqlite(pool) => {
             let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
             let out = count_then_insert!(tx);
@@ -180,9 +185,22 @@ pub async fn insert_within(db: &Db, job: &NewJob, max_active: i64) -> Result<Res
         }
     };
     match inserted {
-        Ok(id) => Ok(Ok(get(db, id).await?)),
+        Ok((id, active)) => Ok(Ok((get(db, id).await?, active))),
         Err(active) => Ok(Err(active)),
     }
+}
+
+/// How many other jobs of job `id`'s workspace were queued or running before it
+/// (for its fair priority when it is queued again).
+pub async fn active_before(db: &Db, id: i64) -> Result<i64> {
+    Ok(on_pool!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM background_jobs o JOIN background_jobs j ON j.id = $1 \
+         WHERE o.workspace_id = j.workspace_id AND o.id < j.id \
+         AND o.status IN ('queued', 'running')",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await?))
 }
 
 /// High bits of the advisory-lock keys that serialise job quotas per workspace

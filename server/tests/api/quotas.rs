@@ -128,3 +128,56 @@ async fn uploads_per_hour_and_stored_bytes_are_capped_per_workspace() {
     assert!(crate::renders::files_in(&small.media_dir().join("assets")).is_empty());
     assert!(crate::renders::files_in(&small.media_dir().join("tmp")).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_workspace_backlog_does_not_hold_another_workspace_job() {
+    // One job at a time, so the order of starts is the order of the queue.
+    let app = spawn_app_with(&["--worker-concurrency", "1"]).await;
+    app.login_ok(MARKETER_EMAIL).await;
+    let b = other_workspace(&app).await;
+    let clip_a = upload_one(&app).await;
+    let clip_b = upload_one(&b).await;
+    let render = |clip: &str| {
+        [
+            ("asset_id", clip.to_owned()),
+            ("scenes", "0-1".to_owned()),
+            ("formats[1]", "1:1".to_owned()),
+        ]
+    };
+    let mut a_jobs = Vec::new();
+    for _ in 0..5 {
+        let form = render(&clip_a);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let response = queue(&app, &pairs).await;
+        assert_eq!(response.status(), 200);
+        a_jobs.push(
+            response.json::<Value>().await.unwrap()["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    let form = render(&clip_b);
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = queue(&b, &pairs).await;
+    assert_eq!(response.status(), 200);
+    let b_job = response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+
+    let limit = std::time::Duration::from_secs(240);
+    let b_done = crate::renders::wait_for(&b, b_job, "succeeded", limit).await;
+    let mut a_started = Vec::new();
+    for id in &a_jobs {
+        let done = crate::renders::wait_for(&app, *id, "succeeded", limit).await;
+        a_started.push(done["started_at"].as_str().unwrap().to_owned());
+    }
+    a_started.sort();
+    let b_started = b_done["started_at"].as_str().unwrap().to_owned();
+    // At most the job already running when B queued, and the one a worker had
+    // already fetched, start before B's; the rest of A's backlog waits.
+    let before_b = a_started.iter().filter(|t| **t < b_started).count();
+    assert!(
+        before_b <= 2,
+        "{before_b} of workspace A's jobs started before workspace B's single job"
+    );
+}
