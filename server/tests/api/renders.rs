@@ -82,7 +82,7 @@ async fn a_text_file_uploaded_as_video_is_refused_and_nothing_kept() {
         body["error"]
             .as_str()
             .unwrap()
-            .contains("not a readable video"),
+            .contains("not a video Titan can read"),
         "{body}"
     );
     assert_eq!(count(&app, "assets").await, 0);
