@@ -35,29 +35,7 @@ fn integrated_loudness(path: &Path) -> f64 {
 
 /// One grey frame at `at` seconds, scaled to 90×160-ish blocks for comparison.
 fn gray_frame(path: &Path, at: f64, w: u32, h: u32) -> Vec<u8> {
-    let out = Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-ss",
-            &format!("{at}"),
-            "-i",
-        ])
-        .arg(path)
-        .args([
-            "-frames:v",
-            "1",
-            "-vf",
-            &format!("scale={w}:{h},format=gray"),
-            "-f",
-            "rawvideo",
-            "-",
-        ])
-        .output()
-        .expect("grab frame");
-    assert_eq!(out.stdout.len(), (w * h) as usize);
-    out.stdout
+    titan::render::test_media::gray_frame(path, at, w, h).expect("grab frame")
 }
 
 /// Mean absolute difference of two frames within rows `from..to` (fractions of height).

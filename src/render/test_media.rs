@@ -45,26 +45,19 @@ pub enum Sound {
     Silent,
 }
 
-/// A `seconds`-long `width`×`height` test pattern without sound, or with a track
-/// of pure silence.
+/// A `seconds`-long `width`×`height` test pattern at `fps` without sound, or with
+/// a track of pure silence.
 pub fn generate_quiet_clip(
     path: &Path,
     seconds: u32,
     (width, height): (u32, u32),
+    fps: u32,
     sound: Sound,
 ) -> std::io::Result<()> {
     let mut command = Command::new("ffmpeg");
-    command.args([
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
-        "-f",
-        "lavfi",
-        "-i",
-    ]);
-    command.arg(format!(
-        "testsrc=size={width}x{height}:rate=30:duration={seconds}"
+    command.args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi"]);
+    command.arg("-i").arg(format!(
+        "testsrc=size={width}x{height}:rate={fps}:duration={seconds}"
     ));
     match sound {
         Sound::None => {
@@ -81,22 +74,50 @@ pub fn generate_quiet_clip(
 /// Copies `source` to `path` with rotation metadata of `degrees`, the way a phone
 /// stores a video shot upright: the frames stay as they were, the player turns them.
 pub fn rotate_metadata(source: &Path, path: &Path, degrees: i32) -> std::io::Result<()> {
-    let output = Command::new("ffmpeg")
+    let mut command = Command::new("ffmpeg");
+    command
         .args(["-hide_banner", "-loglevel", "error", "-y", "-i"])
         .arg(source)
-        .args([
-            "-c",
-            "copy",
-            "-metadata:s:v:0",
-            &format!("rotate={degrees}"),
-        ])
+        .args(["-c", "copy", "-metadata:s:v:0"])
+        .arg(format!("rotate={degrees}"))
+        .arg(path);
+    run(command, "rotate a clip").map(|_| ())
+}
+
+/// One frame at `at` seconds of `path`, scaled to `w`×`h`, as grey levels (one
+/// byte per pixel), for tests that measure what was drawn.
+pub fn gray_frame(path: &Path, at: f64, w: u32, h: u32) -> std::io::Result<Vec<u8>> {
+    let mut command = Command::new("ffmpeg");
+    command
+        .args(["-hide_banner", "-loglevel", "error", "-ss", &at.to_string()])
+        .arg("-i")
         .arg(path)
-        .output()?;
-    if output.status.success() {
-        Ok(())
+        .args([
+            "-frames:v",
+            "1",
+            "-vf",
+            &format!("scale={w}:{h},format=gray"),
+        ])
+        .args(["-f", "rawvideo", "-"]);
+    let frame = run(command, "grab a frame")?;
+    if frame.len() == (w * h) as usize {
+        Ok(frame)
     } else {
         Err(std::io::Error::other(format!(
-            "ffmpeg could not rotate a clip: {}",
+            "a {w}×{h} frame has {} bytes",
+            frame.len()
+        )))
+    }
+}
+
+/// Runs an ffmpeg `command`; its stdout, or an error saying what it could not do.
+fn run(mut command: Command, what: &str) -> std::io::Result<Vec<u8>> {
+    let output = command.output()?;
+    if output.status.success() {
+        Ok(output.stdout)
+    } else {
+        Err(std::io::Error::other(format!(
+            "ffmpeg could not {what}: {}",
             String::from_utf8_lossy(&output.stderr).trim()
         )))
     }
@@ -104,7 +125,7 @@ pub fn rotate_metadata(source: &Path, path: &Path, degrees: i32) -> std::io::Res
 
 /// Encodes H.264/AAC to `path` with the inputs `command` was given.
 fn encode_to(mut command: Command, path: &Path) -> std::io::Result<()> {
-    let output = command
+    command
         .args([
             "-c:v",
             "libx264",
@@ -115,16 +136,8 @@ fn encode_to(mut command: Command, path: &Path) -> std::io::Result<()> {
             "-c:a",
             "aac",
         ])
-        .arg(path)
-        .output()?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(std::io::Error::other(format!(
-            "ffmpeg could not generate a clip: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        )))
-    }
+        .arg(path);
+    run(command, "generate a clip").map(|_| ())
 }
 
 /// Writes an H.264/AAC MP4 of flat-colour scenes, `(colour, seconds)` each (so

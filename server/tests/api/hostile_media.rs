@@ -9,7 +9,6 @@ use serde_json::Value;
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 use titan::render::test_media::{self, Sound};
 
@@ -110,7 +109,7 @@ async fn manifests_and_playlists_posing_as_video_are_refused_and_reach_nothing()
     assert_eq!(trap.connections(), 0, "ffprobe reached the local listener");
 
     // A render over the real clip still works, and opens nothing else.
-    let response = queue(
+    let id = queue_ok(
         &app,
         &[
             ("asset_id", &victim.to_string()),
@@ -119,10 +118,6 @@ async fn manifests_and_playlists_posing_as_video_are_refused_and_reach_nothing()
         ],
     )
     .await;
-    assert_eq!(response.status(), 200);
-    let id = response.json::<Value>().await.unwrap()["id"]
-        .as_i64()
-        .unwrap();
     wait_for(&app, id, "succeeded", Duration::from_secs(90)).await;
     assert_eq!(trap.connections(), 0);
 }
@@ -143,29 +138,11 @@ async fn clips_past_each_limit_are_refused_with_the_limit_named() {
     app.login_ok(MARKETER_EMAIL).await;
     let dir = app.dir().to_path_buf();
     let wide = dir.join("wide.mp4");
-    test_media::generate_quiet_clip(&wide, 1, (640, 360), Sound::None).unwrap();
+    test_media::generate_quiet_clip(&wide, 1, (640, 360), 30, Sound::None).unwrap();
     let long = dir.join("long.mp4");
-    test_media::generate_quiet_clip(&long, 3, (320, 240), Sound::None).unwrap();
+    test_media::generate_quiet_clip(&long, 3, (320, 240), 30, Sound::None).unwrap();
     let fast = dir.join("fast.mp4");
-    let out = Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=320x240:rate=60:duration=1",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-        ])
-        .arg(&fast)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    test_media::generate_quiet_clip(&fast, 1, (320, 240), 60, Sound::None).unwrap();
     for (path, expected) in [
         (
             &wide,
@@ -192,7 +169,7 @@ async fn clips_past_each_limit_are_refused_with_the_limit_named() {
     // is over 480 tall.
     let rotated = dir.join("rotated.mp4");
     let plain = dir.join("plain.mp4");
-    test_media::generate_quiet_clip(&plain, 1, (400, 240), Sound::None).unwrap();
+    test_media::generate_quiet_clip(&plain, 1, (400, 240), 30, Sound::None).unwrap();
     test_media::rotate_metadata(&plain, &rotated, 90).unwrap();
     let response = upload(&app, "phone.mp4", std::fs::read(&rotated).unwrap()).await;
     assert_eq!(response.status(), 201);
@@ -201,6 +178,15 @@ async fn clips_past_each_limit_are_refused_with_the_limit_named() {
         (asset["width"].as_i64(), asset["height"].as_i64()),
         (Some(240), Some(400))
     );
+}
+
+/// Queues a render and returns its job id.
+async fn queue_ok(app: &TestApp, form: &[(&str, &str)]) -> i64 {
+    let response = queue(app, form).await;
+    assert_eq!(response.status(), 200);
+    response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap()
 }
 
 /// Uploads a clip from `path` and returns its asset id.
@@ -236,9 +222,9 @@ async fn clips_without_sound_or_with_a_silent_track_render_in_every_format() {
     app.login_ok(MARKETER_EMAIL).await;
     for sound in [Sound::None, Sound::Silent] {
         let path = app.dir().join(format!("{sound:?}.mp4"));
-        test_media::generate_quiet_clip(&path, 2, (640, 360), sound).unwrap();
+        test_media::generate_quiet_clip(&path, 2, (640, 360), 30, sound).unwrap();
         let asset = upload_file(&app, &path).await.to_string();
-        let response = queue(
+        let id = queue_ok(
             &app,
             &[
                 ("asset_id", &asset),
@@ -251,10 +237,6 @@ async fn clips_without_sound_or_with_a_silent_track_render_in_every_format() {
             ],
         )
         .await;
-        assert_eq!(response.status(), 200);
-        let id = response.json::<Value>().await.unwrap()["id"]
-            .as_i64()
-            .unwrap();
         let done = wait_for(&app, id, "succeeded", Duration::from_secs(180)).await;
         let outputs = done["outputs"].as_array().unwrap();
         assert_eq!(outputs.len(), 4, "{sound:?}: {done}");
@@ -268,33 +250,6 @@ async fn clips_without_sound_or_with_a_silent_track_render_in_every_format() {
             assert!((info.duration - 2.0).abs() < 0.15, "{sound:?}: {info:?}");
         }
     }
-}
-
-/// Luma of one frame at `at` seconds, `w`×`h`.
-fn gray_frame(path: &Path, at: f64, w: u32, h: u32) -> Vec<u8> {
-    let out = Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-ss",
-            &at.to_string(),
-            "-i",
-        ])
-        .arg(path)
-        .args([
-            "-frames:v",
-            "1",
-            "-vf",
-            &format!("scale={w}:{h},format=gray"),
-            "-f",
-            "rawvideo",
-            "-",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.stdout.len(), (w * h) as usize);
-    out.stdout
 }
 
 /// Pixels brighter than near-white within rows `from..to` (fractions of height).
@@ -314,7 +269,7 @@ async fn captions_with_percent_backslash_quotes_and_colons_are_drawn() {
     test_media::generate_scene_clip(&path, &[("blue", 3.0)], (640, 360), 0.1).unwrap();
     let asset = upload_file(&app, &path).await.to_string();
     let caption = r"0-1.5 50% off \ 'quoted': done %{n}";
-    let response = queue(
+    let id = queue_ok(
         &app,
         &[
             ("asset_id", &asset),
@@ -324,17 +279,25 @@ async fn captions_with_percent_backslash_quotes_and_colons_are_drawn() {
         ],
     )
     .await;
-    assert_eq!(response.status(), 200);
-    let id = response.json::<Value>().await.unwrap()["id"]
-        .as_i64()
-        .unwrap();
     let done = wait_for(&app, id, "succeeded", Duration::from_secs(120)).await;
     let video = download_output(&app, &done, 0).await;
     let (w, h) = (270, 480);
     // The caption band (drawn at 78 % of the height) on a flat blue picture: white
     // letters while the caption shows, none after.
-    let during = bright_pixels(&gray_frame(&video, 0.75, w, h), w, h, 0.74, 0.90);
-    let after = bright_pixels(&gray_frame(&video, 2.5, w, h), w, h, 0.74, 0.90);
+    let during = bright_pixels(
+        &test_media::gray_frame(&video, 0.75, w, h).unwrap(),
+        w,
+        h,
+        0.74,
+        0.90,
+    );
+    let after = bright_pixels(
+        &test_media::gray_frame(&video, 2.5, w, h).unwrap(),
+        w,
+        h,
+        0.74,
+        0.90,
+    );
     assert!(during > 300, "caption not drawn: {during} bright pixels");
     assert_eq!(after, 0, "something drawn after the caption ended");
 }
@@ -349,7 +312,7 @@ async fn a_rotated_phone_video_comes_out_upright() {
     let rotated = app.dir().join("rotated.mp4");
     test_media::rotate_metadata(&plain, &rotated, 90).unwrap();
     let asset = upload_file(&app, &rotated).await.to_string();
-    let response = queue(
+    let id = queue_ok(
         &app,
         &[
             ("asset_id", &asset),
@@ -359,14 +322,10 @@ async fn a_rotated_phone_video_comes_out_upright() {
         ],
     )
     .await;
-    assert_eq!(response.status(), 200);
-    let id = response.json::<Value>().await.unwrap()["id"]
-        .as_i64()
-        .unwrap();
     let done = wait_for(&app, id, "succeeded", Duration::from_secs(120)).await;
     let video = download_output(&app, &done, 0).await;
     let (w, h) = (192, 108);
-    let frame = gray_frame(&video, 1.0, w, h);
+    let frame = test_media::gray_frame(&video, 1.0, w, h).unwrap();
     let at = |x: u32, y: u32| frame[(y * w + x) as usize];
     // An upright portrait padded into 16:9 has black bars left and right and
     // fills the full height in the middle; a sideways one would fill the width.
