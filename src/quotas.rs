@@ -55,7 +55,7 @@ pub async fn check_upload(
     let since = crate::db::now() - time::Duration::hours(1);
     let (stored, recent, oldest_recent): (i64, i64, Option<time::OffsetDateTime>) = on_pool!(db, pool => sqlx::query_as(
         "SELECT \
-           COALESCE((SELECT SUM(bytes) FROM assets WHERE workspace_id = $1), 0), \
+           CAST(COALESCE((SELECT SUM(bytes) FROM assets WHERE workspace_id = $1), 0) AS BIGINT), \
            (SELECT COUNT(*) FROM assets WHERE workspace_id = $1 AND created_at > $2), \
            (SELECT MIN(created_at) FROM assets WHERE workspace_id = $1 AND created_at > $2)",
     )
