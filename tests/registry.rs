@@ -8,6 +8,17 @@ mod support;
 use support::{database_url, open};
 use titan::ml::registry::{self, Comparison, Metrics, ModelKind, ModelStatus, NewModel};
 
+/// An admin of workspace `workspace_id`, as the registry's admin actions want.
+fn admin_of(workspace_id: i64) -> titan::domain::SessionUser {
+    titan::domain::SessionUser {
+        id: 0,
+        workspace_id,
+        workspace_name: "Models".into(),
+        email: "admin@example.com".into(),
+        role: titan::domain::Role::Admin,
+    }
+}
+
 /// A CTR model with held-out AUC `auc`, and the AUC `(champion id, auc)` of the
 /// champion it was compared with.
 fn model(workspace_id: i64, auc: f64, champion: Option<(i64, f64)>) -> NewModel {
@@ -86,7 +97,9 @@ async fn champions_challengers_restart_and_rollback() {
     );
 
     // Rollback brings back the previous champion.
-    let restored = registry::rollback(&db, ws, ModelKind::Ctr).await.unwrap();
+    let restored = registry::rollback(&db, &admin_of(ws), ModelKind::Ctr)
+        .await
+        .unwrap();
     assert_eq!(restored.id, first.id);
     assert_eq!(restored.status, ModelStatus::Champion);
     assert_eq!(
@@ -95,7 +108,9 @@ async fn champions_challengers_restart_and_rollback() {
     );
 
     // An admin may promote the challenger anyway.
-    let promoted = registry::promote(&db, ws, worse.id).await.unwrap();
+    let promoted = registry::promote(&db, &admin_of(ws), worse.id)
+        .await
+        .unwrap();
     assert_eq!(promoted.status, ModelStatus::Champion);
     let statuses: Vec<(i32, ModelStatus)> = registry::list(&db, ws)
         .await

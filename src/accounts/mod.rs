@@ -1,5 +1,6 @@
 //! Accounts: users, password hashing, sign-in with failure rate limiting.
 
+pub mod access;
 pub mod login;
 pub mod password;
 pub mod users;

@@ -185,8 +185,9 @@ impl Jobs {
         Ok(job)
     }
 
-    /// Deletes a finished job and its output files.
+    /// Deletes a finished job of the admin's workspace and its output files.
     pub async fn delete(&self, user: &SessionUser, id: i64) -> Result<()> {
+        crate::accounts::access::require_admin(user)?;
         self.visible(user, id).await?;
         store::delete(&self.db, id).await?;
         let dir = self.media.job_dir(id);

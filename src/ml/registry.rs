@@ -4,6 +4,7 @@
 //! rollback brings back the previous champion. Every change is one transaction.
 
 use crate::db::{Db, now};
+use crate::domain::SessionUser;
 pub use crate::domain::model::{Metrics, ModelKind, ModelStatus, ModelSummary};
 use crate::error::{Error, Result};
 use crate::{in_transaction, on_pool};
@@ -270,8 +271,11 @@ pub async fn list(db: &Db, workspace_id: i64) -> Result<Vec<ModelRecord>> {
     rows.into_iter().map(ModelRow::into_record).collect()
 }
 
-/// Makes model `id` the champion of its kind (an admin's decision).
-pub async fn promote(db: &Db, workspace_id: i64, id: i64) -> Result<ModelRecord> {
+/// Makes model `id` of the actor's workspace the champion of its kind: an
+/// admin's decision; another workspace's model is "not found".
+pub async fn promote(db: &Db, actor: &SessionUser, id: i64) -> Result<ModelRecord> {
+    crate::accounts::access::require_admin(actor)?;
+    let workspace_id = actor.workspace_id;
     let model = get(db, workspace_id, id).await?;
     if model.status == ModelStatus::Champion {
         return Ok(model);
@@ -283,9 +287,10 @@ pub async fn promote(db: &Db, workspace_id: i64, id: i64) -> Result<ModelRecord>
             .bind(model.kind.as_str())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE models SET status = 'champion', promoted_at = $1 WHERE id = $2")
+        sqlx::query("UPDATE models SET status = 'champion', promoted_at = $1 WHERE id = $2 AND workspace_id = $3")
             .bind(at)
             .bind(id)
+            .bind(workspace_id)
             .execute(&mut *tx)
             .await?;
     });
@@ -293,8 +298,11 @@ pub async fn promote(db: &Db, workspace_id: i64, id: i64) -> Result<ModelRecord>
     get(db, workspace_id, id).await
 }
 
-/// Retires the champion of `kind` and brings back the one promoted before it.
-pub async fn rollback(db: &Db, workspace_id: i64, kind: ModelKind) -> Result<ModelRecord> {
+/// Retires the champion of `kind` in the actor's workspace and brings back the
+/// one promoted before it. Admin only.
+pub async fn rollback(db: &Db, actor: &SessionUser, kind: ModelKind) -> Result<ModelRecord> {
+    crate::accounts::access::require_admin(actor)?;
+    let workspace_id = actor.workspace_id;
     let current = champion(db, workspace_id, kind)
         .await?
         .ok_or(Error::NotFound("champion"))?;

@@ -16,37 +16,33 @@ pub async fn list_models() -> AppResult<Vec<ModelSummary>> {
     Ok(titan::ml::registry::list_summaries(&state()?.db, user.workspace_id).await?)
 }
 
-/// Makes a model the champion of its kind. Admin only.
+/// Makes a model the champion of its kind. Admin only (decided in the core).
 #[server(prefix = "/api", endpoint = "models/promote")]
 pub async fn promote_model(id: i64) -> AppResult<ModelSummary> {
-    use crate::guard::{require_admin, state};
-    let user = require_admin()?;
-    Ok(
-        titan::ml::registry::promote(&state()?.db, user.workspace_id, id)
-            .await?
-            .summary(),
-    )
+    use crate::guard::{require_user, state};
+    let user = require_user()?;
+    Ok(titan::ml::registry::promote(&state()?.db, &user, id)
+        .await?
+        .summary())
 }
 
-/// Brings back the previous champion of a kind. Admin only.
+/// Brings back the previous champion of a kind. Admin only (decided in the core).
 #[server(prefix = "/api", endpoint = "models/rollback")]
 pub async fn rollback_model(#[server(default)] kind: String) -> AppResult<ModelSummary> {
     use crate::error::AppError;
-    use crate::guard::{require_admin, state};
+    use crate::guard::{require_user, state};
     use titan::domain::model::ModelKind;
     use titan::validation::{FieldError, FieldErrors};
-    let user = require_admin()?;
+    let user = require_user()?;
     let kind = ModelKind::parse(kind.trim()).ok_or_else(|| {
         AppError::Invalid(FieldErrors(vec![FieldError::new(
             "kind",
             "must be hook, ctr, ctr_export or roas",
         )]))
     })?;
-    Ok(
-        titan::ml::registry::rollback(&state()?.db, user.workspace_id, kind)
-            .await?
-            .summary(),
-    )
+    Ok(titan::ml::registry::rollback(&state()?.db, &user, kind)
+        .await?
+        .summary())
 }
 
 /// Predicts a CTR with the champion model from named input values. Logged with
