@@ -60,6 +60,7 @@ pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
+    let password_set = move || query.read().get("password").as_deref() == Some("set");
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     view! {
         <Title text="Sign in" />
@@ -67,6 +68,11 @@ pub fn LoginPage() -> impl IntoView {
             <div class="w-full max-w-sm rounded-xl bg-white p-8 shadow">
                 <h1 class="mb-1 text-2xl font-semibold">"Titan"</h1>
                 <p class="mb-6 text-sm text-slate-500">"Sign in to score, test and render your ads."</p>
+                {move || password_set().then(|| view! {
+                    <p role="status" class="mb-4 rounded bg-emerald-50 px-3 py-2 text-sm text-emerald-800" data-testid="password-set">
+                        "Your password is set. Sign in with it."
+                    </p>
+                })}
                 <ActionForm action=action>
                     <input type="hidden" name="next" value=next />
                     <label class="mb-4 block text-sm font-medium">

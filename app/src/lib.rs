@@ -16,6 +16,7 @@ mod pages;
 pub mod renders;
 #[cfg(feature = "ssr")]
 pub mod security;
+pub mod set_password;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod studio;
@@ -73,6 +74,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/login") view=auth::LoginPage ssr=SsrMode::InOrder />
+                <Route path=path!("/set-password") view=set_password::SetPasswordPage ssr=SsrMode::InOrder />
                 <ParentRoute path=path!("") view=layout::AppShell ssr=SsrMode::InOrder>
                     <Route path=path!("") view=pages::Overview ssr=SsrMode::InOrder />
                     <Route path=path!("campaigns") view=campaigns::CampaignsPage ssr=SsrMode::InOrder />

@@ -2,7 +2,7 @@
 
 use super::password::{check_new_password, hash_password};
 use crate::db::{Db, now};
-use crate::domain::{Email, Role, SessionUser, UserSummary};
+use crate::domain::{Email, Role, SessionUser};
 use crate::error::{Error, Result, ResultExt};
 use crate::on_pool;
 use crate::validation::FieldErrors;
@@ -47,6 +47,40 @@ pub async fn create_workspace(db: &Db, name: &str, is_demo: bool) -> Result<i64>
     Ok(id)
 }
 
+/// The workspace named by `id_or_name` (an id, or an exact name that only one
+/// workspace has), for operators adding people to an existing workspace.
+pub async fn find_workspace(db: &Db, id_or_name: &str) -> Result<i64> {
+    let key = id_or_name.trim();
+    if let Ok(id) = key.parse::<i64>() {
+        let found: Option<i64> = on_pool!(db, pool => sqlx::query_scalar(
+            "SELECT id FROM workspaces WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await?);
+        if let Some(id) = found {
+            return Ok(id);
+        }
+    }
+    let ids: Vec<i64> = on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT id FROM workspaces WHERE name = $1 ORDER BY id LIMIT 2",
+    )
+    .bind(key)
+    .fetch_all(pool)
+    .await?);
+    match ids.as_slice() {
+        [id] => Ok(*id),
+        [] => Err(Error::Invalid(FieldErrors::single(
+            "workspace",
+            format!("no workspace has the id or name {key:?}"),
+        ))),
+        _ => Err(Error::Invalid(FieldErrors::single(
+            "workspace",
+            format!("several workspaces are named {key:?}; give its id instead"),
+        ))),
+    }
+}
+
 /// Returns the id of the first workspace, creating "Default workspace" when none exists.
 pub async fn default_workspace(db: &Db) -> Result<i64> {
     let existing: Option<i64> = on_pool!(db, pool => sqlx::query_scalar(
@@ -84,18 +118,21 @@ pub async fn create_user(db: &Db, user: NewUser) -> Result<i64> {
 
 pub(crate) async fn find_credentials(db: &Db, email: &str) -> Result<Option<UserCredentials>> {
     Ok(on_pool!(db, pool => sqlx::query_as::<_, UserCredentials>(
-        "SELECT id, password_hash FROM users WHERE email = $1",
+        "SELECT id, password_hash FROM users WHERE email = $1 AND deactivated_at IS NULL",
     )
     .bind(email)
     .fetch_optional(pool)
     .await?))
 }
 
-/// The signed-in view of user `id`, or `None` when the account no longer exists.
+/// The signed-in view of user `id`, or `None` when the account no longer exists or
+/// is deactivated. Every request's session is resolved through here, so a
+/// deactivation signs its person out on their next request.
 pub async fn find_session_user(db: &Db, id: i64) -> Result<Option<SessionUser>> {
     let row = on_pool!(db, pool => sqlx::query_as::<_, SessionUserRow>(
         "SELECT u.id, u.workspace_id, w.name AS workspace_name, u.email, u.role \
-         FROM users u JOIN workspaces w ON w.id = u.workspace_id WHERE u.id = $1",
+         FROM users u JOIN workspaces w ON w.id = u.workspace_id \
+         WHERE u.id = $1 AND u.deactivated_at IS NULL",
     )
     .bind(id)
     .fetch_optional(pool)
@@ -121,41 +158,6 @@ pub async fn count_users(db: &Db) -> Result<i64> {
         .fetch_one(pool)
         .await?),
     )
-}
-
-#[derive(sqlx::FromRow)]
-struct UserSummaryRow {
-    id: i64,
-    email: String,
-    role: String,
-    workspace_name: String,
-    is_demo: bool,
-    created_at: time::OffsetDateTime,
-}
-
-/// Every account, for the admin list.
-pub async fn list_users(db: &Db) -> Result<Vec<UserSummary>> {
-    let rows = on_pool!(db, pool => sqlx::query_as::<_, UserSummaryRow>(
-        "SELECT u.id, u.email, u.role, w.name AS workspace_name, u.is_demo, u.created_at \
-         FROM users u JOIN workspaces w ON w.id = u.workspace_id ORDER BY u.email",
-    )
-    .fetch_all(pool)
-    .await?);
-    rows.into_iter()
-        .map(|r| {
-            let role = Role::parse(&r.role).map_err(|_| {
-                Error::Internal(format!("user {} has unknown role {:?}", r.id, r.role))
-            })?;
-            Ok(UserSummary {
-                id: r.id,
-                email: r.email,
-                role,
-                workspace_name: r.workspace_name,
-                is_demo: r.is_demo,
-                created_at: r.created_at,
-            })
-        })
-        .collect()
 }
 
 /// Replaces the password of `email`.

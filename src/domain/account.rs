@@ -89,16 +89,42 @@ pub struct SessionUser {
     pub role: Role,
 }
 
-/// An account as the admin list shows it.
+/// An account as its workspace's admins see it in the people list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSummary {
     pub id: i64,
     pub email: String,
     pub role: Role,
-    pub workspace_name: String,
     pub is_demo: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: time::OffsetDateTime,
+    /// When an admin deactivated the account; `None` while it may sign in.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub deactivated_at: Option<time::OffsetDateTime>,
+}
+
+impl UserSummary {
+    pub fn is_active(&self) -> bool {
+        self.deactivated_at.is_none()
+    }
+}
+
+/// A one-time link for a person to choose their password, handed over by the admin
+/// who added them or reset their password. The token is shown once and stored
+/// only as a hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetPasswordLink {
+    pub user: UserSummary,
+    pub token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: time::OffsetDateTime,
+}
+
+impl SetPasswordLink {
+    /// The path of the public page that redeems the token.
+    pub fn path(&self) -> String {
+        format!("/set-password?token={}", self.token)
+    }
 }
 
 #[cfg(test)]

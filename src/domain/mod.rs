@@ -10,7 +10,7 @@ pub mod money;
 pub mod render;
 pub mod render_form;
 
-pub use account::{Email, Role, SessionUser, UserSummary};
+pub use account::{Email, Role, SessionUser, SetPasswordLink, UserSummary};
 pub use campaign::{
     Campaign, CampaignDraft, CampaignStatus, Niche, Objective, Platform, StatusChange,
 };

@@ -15,12 +15,13 @@ use tower_sessions::Session;
 /// Server functions callable without a session. Every other one is refused with 401
 /// here, before its arguments are even read: new server functions are private
 /// unless added to this list.
-const PUBLIC_SERVER_FNS: &[&str] = &["/api/auth/login"];
+/// `auth/set-password` is public because its one-time token is the credential.
+const PUBLIC_SERVER_FNS: &[&str] = &["/api/auth/login", "/api/auth/set-password"];
 
 /// Paths reachable without signing in.
 fn is_public(path: &str) -> bool {
     const PREFIXES: &[&str] = &["/pkg/", "/api/", "/healthz", "/readyz", "/favicon"];
-    path == "/login" || PREFIXES.iter().any(|p| path.starts_with(p))
+    path == "/login" || path == "/set-password" || PREFIXES.iter().any(|p| path.starts_with(p))
 }
 
 fn accepts_html(request: &Request) -> bool {
@@ -74,7 +75,10 @@ pub async fn resolve_user(
                 signed_in = true;
             }
             Ok(None) => {
-                tracing::warn!(user_id = id, "session of a deleted account ended");
+                tracing::warn!(
+                    user_id = id,
+                    "session of a deleted or deactivated account ended"
+                );
                 if let Err(e) = session.flush().await {
                     tracing::error!(error = %e, user_id = id, "stale session could not be removed");
                 }
@@ -134,6 +138,8 @@ mod tests {
         assert!(is_public("/login"));
         assert!(is_public("/pkg/titan.wasm"));
         assert!(is_public("/api/auth/login"));
+        assert!(is_public("/set-password"));
+        assert!(!is_public("/set-passwordx"));
         assert!(!is_public("/campaigns"));
         assert!(!is_public("/"));
         assert!(!is_public("/loginx"));

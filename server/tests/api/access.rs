@@ -19,6 +19,12 @@ async fn every_server_function_answers_401_without_a_session() {
             .send()
             .await
             .unwrap();
+        if path == "/api/auth/set-password" {
+            // Public (its one-time token is the credential): an empty form names
+            // the missing token instead.
+            assert_eq!(response.status(), 422, "{method} {path} without a session");
+            continue;
+        }
         assert_eq!(response.status(), 401, "{method} {path} without a session");
     }
 }
@@ -143,5 +149,8 @@ async fn the_admin_page_answers_403_to_a_marketer() {
     assert_eq!(page.status(), 403);
     let html = page.text().await.unwrap();
     assert!(html.contains("needs the admin role"));
-    assert!(!html.contains("Accounts"), "no admin section is rendered");
+    assert!(
+        !html.contains("data-testid=\"people\""),
+        "no admin section is rendered"
+    );
 }

@@ -9,6 +9,8 @@ mod fuzz;
 mod helpers;
 mod hostile_media;
 mod models;
+mod people;
+mod people_links;
 mod quotas;
 mod renders;
 mod results;
