@@ -17,3 +17,4 @@ mod results;
 mod retries;
 mod security;
 mod sessions;
+mod tenancy;
