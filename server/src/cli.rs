@@ -32,9 +32,14 @@ pub enum Command {
         email: String,
         #[arg(long, value_parser = ["admin", "marketer"])]
         role: String,
-        /// Workspace name; the first non-demo workspace (created if needed) by default.
-        #[arg(long)]
+        /// An existing workspace to add the account to, by id or by name. Without
+        /// it (and without --new-workspace): the first non-demo workspace,
+        /// created if there is none.
+        #[arg(long, conflicts_with = "new_workspace")]
         workspace: Option<String>,
+        /// Create a new workspace with this name for the account.
+        #[arg(long)]
+        new_workspace: Option<String>,
     },
     /// Set a new password for an account (same password input as create-user).
     SetPassword {

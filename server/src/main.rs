@@ -40,15 +40,35 @@ async fn run(cli: Cli) -> Result<(), String> {
             email,
             role,
             workspace,
+            new_workspace,
         } => {
             let email = parse_email(&email)?;
             let role = parse_role(&role)?;
+            // Checked before any workspace is made, so a refusal leaves nothing behind.
             let password = read_new_password()?;
-            let workspace_id = match workspace {
-                Some(name) => titan::accounts::create_workspace(&db, &name, false).await,
-                None => titan::accounts::users::default_workspace(&db).await,
-            }
-            .map_err(|e| e.to_string())?;
+            titan::accounts::password::check_new_password(&password)
+                .map_err(|e| format!("{} {}", e.field, e.message))?;
+            let workspace_id = match (workspace, new_workspace) {
+                (Some(key), _) => titan::accounts::users::find_workspace(&db, &key)
+                    .await
+                    .map_err(|e| match e {
+                        titan::Error::Invalid(fields) => format!(
+                            "--workspace {}",
+                            fields.get("workspace").unwrap_or("is not a workspace")
+                        ),
+                        other => other.to_string(),
+                    })?,
+                (None, Some(name)) => {
+                    let name = titan::validation::required_text("new_workspace", &name, 120)
+                        .map_err(|e| format!("--new-workspace {}", e.message))?;
+                    titan::accounts::create_workspace(&db, &name, false)
+                        .await
+                        .map_err(|e| e.to_string())?
+                }
+                (None, None) => titan::accounts::users::default_workspace(&db)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            };
             let id = titan::accounts::create_user(
                 &db,
                 titan::accounts::NewUser {

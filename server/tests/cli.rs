@@ -75,3 +75,66 @@ fn create_user_checks_its_input_and_an_unusable_database_url_is_named() {
     assert!(!bad_url.status.success());
     assert!(String::from_utf8_lossy(&bad_url.stderr).contains("DATABASE_URL"));
 }
+
+/// The workspace id `create-user` reports in "created … (id N, workspace W)".
+fn workspace_of(out: &std::process::Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+        .rsplit_once("workspace ")
+        .map(|(_, w)| w.trim().trim_end_matches(')').to_owned())
+        .unwrap_or_else(|| panic!("no workspace in {stdout}"))
+}
+
+#[test]
+fn create_user_adds_to_an_existing_workspace_by_id_or_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("cli.db").display());
+    let env = [
+        ("DATABASE_URL", db.as_str()),
+        ("TITAN_NEW_PASSWORD", "long enough password"),
+    ];
+    let create = |email: &str, extra: &[&str]| {
+        let mut args = vec!["create-user", "--email", email, "--role", "marketer"];
+        args.extend_from_slice(extra);
+        titan(&env, &args)
+    };
+    let first = workspace_of(&create("a@example.com", &[]));
+    let tenant = workspace_of(&create("b@example.com", &["--new-workspace", "Tenant B"]));
+    assert_ne!(first, tenant, "--new-workspace makes a workspace");
+    assert_eq!(
+        workspace_of(&create("c@example.com", &["--workspace", "Tenant B"])),
+        tenant,
+        "by name"
+    );
+    assert_eq!(
+        workspace_of(&create("d@example.com", &["--workspace", &tenant])),
+        tenant,
+        "by id"
+    );
+
+    // An unknown workspace is named, and nothing is created.
+    let unknown = create("e@example.com", &["--workspace", "Nobody's"]);
+    assert!(!unknown.status.success());
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(stderr.contains("--workspace"), "{stderr}");
+    let again = workspace_of(&create("e@example.com", &["--workspace", &first]));
+    assert_eq!(again, first, "e@ was not created by the refused attempt");
+
+    // Two workspaces of one name: the name is ambiguous, the id is not.
+    workspace_of(&create("f@example.com", &["--new-workspace", "Tenant B"]));
+    let ambiguous = create("g@example.com", &["--workspace", "Tenant B"]);
+    assert!(!ambiguous.status.success());
+    assert!(String::from_utf8_lossy(&ambiguous.stderr).contains("give its id"));
+
+    // Both at once is a usage error.
+    let both = create(
+        "h@example.com",
+        &["--workspace", &first, "--new-workspace", "X"],
+    );
+    assert!(!both.status.success());
+}
