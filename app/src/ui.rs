@@ -3,10 +3,31 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// Sends the browser to the sign-in page, back to this page afterwards: what a
+/// page does once the server says its session has ended (signed out elsewhere,
+/// or the account was deactivated).
+#[cfg(feature = "hydrate")]
+fn go_to_sign_in() {
+    let location = window().location();
+    let here = location.pathname().unwrap_or_default().replace('&', "%26");
+    if here == "/login" {
+        return;
+    }
+    if let Err(e) = location.set_href(&format!("/login?next={here}")) {
+        leptos::logging::error!("cannot open the sign-in page: {e:?}");
+    }
+}
+
 /// The error of a form submission that is not about one field (or all of them, for
-/// errors that do not name a field).
+/// errors that do not name a field). A 401 sends the browser to the sign-in page.
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if error.get() == Some(AppError::Unauthorized) {
+            go_to_sign_in();
+        }
+    });
     move || {
         error.get().map(|e| {
             let text = match &e {
@@ -41,10 +62,24 @@ pub fn FieldMessage(
 }
 
 /// What a resource shows when it fails: the message, and a way to sign in again
-/// when the session has ended.
+/// when the session has ended (in the browser it goes to the sign-in page at once).
 #[component]
 pub fn ErrorPanel(errors: ArcRwSignal<Errors>) -> impl IntoView {
     let list = errors.clone();
+    #[cfg(feature = "hydrate")]
+    {
+        let errors = errors.clone();
+        Effect::new(move |_| {
+            let signed_out = AppError::Unauthorized.to_string();
+            if errors
+                .get()
+                .into_iter()
+                .any(|(_, e)| e.to_string() == signed_out)
+            {
+                go_to_sign_in();
+            }
+        });
+    }
     view! {
         <div role="alert" class="rounded border border-red-200 bg-red-50 p-4 text-red-800">
             <ul>
