@@ -250,3 +250,87 @@ async fn the_live_stream_of_an_admin_carries_only_their_workspaces_jobs() {
         "B's admin is not: {theirs}"
     );
 }
+
+/// Every `style` attribute in `html` (the CSP refuses inline styles).
+fn inline_styles(html: &str) -> Vec<String> {
+    html.match_indices(" style=")
+        .map(|(at, _)| html[at..(at + 60).min(html.len())].to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn pages_carry_no_inline_style_and_progress_is_a_progress_element() {
+    let app = spawn_app().await;
+    finished_job_of_a(&app).await;
+    let db = &app.running.as_ref().unwrap().db;
+    let (owner_id, _, _) = account(&app, MARKETER_EMAIL).await;
+    let running = titan::jobs::store::insert(
+        db,
+        &titan::jobs::NewJob {
+            owner_id,
+            workspace_id: app.workspace_id,
+            input: JobInput::TrainModels {
+                hook_percentile: 0.7,
+            },
+            max_attempts: 3,
+            queue_key: "csp-test".into(),
+        },
+    )
+    .await
+    .unwrap();
+    titan::jobs::store::start_attempt(db, running.id, Some("csp-test"))
+        .await
+        .unwrap();
+    titan::jobs::store::set_progress(db, running.id, "rendering", 2)
+        .await
+        .unwrap();
+    for (email, pages) in [
+        (
+            MARKETER_EMAIL,
+            &[
+                "/",
+                "/campaigns",
+                "/studio",
+                "/experiments",
+                "/renders",
+                "/analytics",
+            ][..],
+        ),
+        (ADMIN_EMAIL, &["/admin"][..]),
+    ] {
+        app.login_ok(email).await;
+        for page in pages {
+            let response = app
+                .client
+                .get(app.url(page))
+                .header("accept", "text/html")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{page}");
+            let html = response.text().await.unwrap();
+            assert_eq!(inline_styles(&html), Vec::<String>::new(), "{page}");
+            if *page == "/renders" || *page == "/admin" {
+                assert!(
+                    html.contains(r#"max="100" value="2""#),
+                    "{page} shows the running job's 2 % as a <progress>"
+                );
+                assert!(html.contains("<progress"), "{page}");
+            }
+        }
+    }
+    let signed_out = other_browser(&app);
+    for page in ["/login", "/set-password?token=abc"] {
+        let html = signed_out
+            .client
+            .get(signed_out.url(page))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(inline_styles(&html), Vec::<String>::new(), "{page}");
+    }
+}
