@@ -195,7 +195,7 @@ mod tests {
         assert!(seed_if_empty(&db).await.unwrap().is_none(), "seeded twice");
         let user = crate::accounts::authenticate(
             &db,
-            crate::accounts::LoginLimits::default(),
+            &crate::accounts::SignIn::default(),
             &creds.marketer_email,
             creds.marketer_password.clone(),
             "127.0.0.1",

@@ -1,4 +1,5 @@
-//! Sign-in and sign-out: server functions and the login page.
+//! Sign-in and sign-out (here, or on every device), changing one's password:
+//! server functions and the login page.
 
 use crate::error::AppResult;
 use crate::ui::FormError;
@@ -7,9 +8,21 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use titan::domain::SessionUser;
 
+/// Longest `next` kept; anything longer is no page of Titan's.
+const MAX_NEXT_LEN: usize = 2048;
+
 /// Where to go after signing in: only a path on this site, never another origin.
+/// Browsers drop tabs and newlines from URLs and read `\` as `/`, so `/\t/evil`
+/// or `/\evil` would become `//evil` (another host): a path with any control
+/// character, whitespace or backslash, or starting with `//`, is refused, and so
+/// is anything not starting with `/` (a scheme or a host). Refused: `/`.
 pub fn safe_next(next: &str) -> &str {
-    let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    let local = next.len() <= MAX_NEXT_LEN
+        && next.starts_with('/')
+        && !next.starts_with("//")
+        && !next
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace());
     if local && next != "/login" { next } else { "/" }
 }
 
@@ -25,7 +38,7 @@ pub async fn login(
     let state = state()?;
     let ip = client_ip();
     let user =
-        titan::accounts::authenticate(&state.db, state.login_limits, &email, password, &ip).await?;
+        titan::accounts::authenticate(&state.db, &state.sign_in, &email, password, &ip).await?;
     let session = session().await?;
     // A new id at sign-in, so a session id planted before sign-in is worthless.
     session.cycle_id().await.map_err(internal)?;
@@ -46,6 +59,59 @@ pub async fn logout() -> AppResult<()> {
     session().await?.flush().await.map_err(internal)?;
     tracing::info!(user_id = user.id, "signed out");
     leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Ends every session of the signed-in user, on every device, this one included.
+#[server(prefix = "/api", endpoint = "auth/logout-everywhere")]
+pub async fn logout_everywhere() -> AppResult<()> {
+    use crate::guard::{internal, require_user, session, state};
+    let user = require_user()?;
+    let state = state()?;
+    titan::accounts::end_sessions_of_user(&state.db, user.id, None).await?;
+    // This one is gone from the store; clear it here too so no cookie stays behind.
+    session().await?.flush().await.map_err(internal)?;
+    tracing::info!(user_id = user.id, "signed out everywhere");
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Changes the signed-in user's password after checking the current one (under the
+/// sign-in limits); every other session of theirs ends, this one stays.
+#[server(prefix = "/api", endpoint = "auth/change-password")]
+pub async fn change_password(
+    #[server(default)] current_password: String,
+    #[server(default)] new_password: String,
+) -> AppResult<()> {
+    use crate::error::AppError;
+    use crate::guard::{client_ip, require_user, session, state};
+    use titan::validation::FieldErrors;
+    let user = require_user()?;
+    let state = state()?;
+    let ip = client_ip();
+    match titan::accounts::confirm_password(
+        &state.db,
+        &state.sign_in,
+        &user.email,
+        user.id,
+        current_password,
+        &ip,
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(titan::Error::InvalidCredentials) => {
+            return Err(AppError::Invalid(FieldErrors::single(
+                "current_password",
+                "is not your current password",
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let keep = session().await?.id().map(|id| id.to_string());
+    titan::accounts::users::change_password(&state.db, user.id, new_password, keep.as_deref())
+        .await?;
+    tracing::info!(user_id = user.id, "password changed; other sessions ended");
     Ok(())
 }
 
@@ -115,10 +181,39 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next("/campaigns"), "/campaigns");
-        assert_eq!(safe_next("//evil.example"), "/");
-        assert_eq!(safe_next("https://evil.example"), "/");
-        assert_eq!(safe_next("/\\evil.example"), "/");
-        assert_eq!(safe_next(""), "/");
-        assert_eq!(safe_next("/login"), "/");
+        assert_eq!(
+            safe_next("/campaigns/7?tab=results#top"),
+            "/campaigns/7?tab=results#top"
+        );
+        assert_eq!(safe_next("/"), "/");
+        let hostile = [
+            "//evil.example",
+            "///evil.example",
+            "https://evil.example",
+            "http:evil.example",
+            "javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "/\u{0}/evil.example",
+            "/\u{7f}/evil.example",
+            "/\u{85}/evil.example",
+            "/\u{2028}/evil.example",
+            "/\u{3000}/evil.example",
+            "/campaigns\\..\\..\\evil",
+            "/x\ny: injected-header",
+            "",
+            "/login",
+        ];
+        for next in hostile {
+            assert_eq!(safe_next(next), "/", "{next:?} was let through");
+        }
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(5000))), "/");
     }
 }

@@ -1,6 +1,6 @@
 //! The signed-in frame: navigation, the user and their role, and the page.
 
-use crate::auth::{Logout, current_user};
+use crate::auth::{Logout, LogoutEverywhere, current_user};
 use crate::ui::{ErrorPanel, Loading};
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
@@ -19,6 +19,7 @@ const NAV: &[(&str, &str)] = &[
 pub fn AppShell() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
     let logout = ServerAction::<Logout>::new();
+    let logout_everywhere = ServerAction::<LogoutEverywhere>::new();
     view! {
         <div class="flex min-h-screen">
             <nav class="w-56 shrink-0 bg-slate-900 px-4 py-6 text-slate-100">
@@ -70,6 +71,26 @@ pub fn AppShell() -> impl IntoView {
                             })}
                         </ErrorBoundary>
                     </Transition>
+                    <details class="relative" data-testid="account-menu">
+                        <summary class="cursor-pointer list-none rounded px-2 py-1 text-slate-600 hover:bg-slate-100">
+                            "Account"
+                        </summary>
+                        <div class="absolute right-0 z-10 mt-2 w-56 rounded border bg-white p-1 shadow">
+                            <a href="/account" class="block rounded px-3 py-2 hover:bg-slate-100">
+                                "Change password"
+                            </a>
+                            <ActionForm action=logout_everywhere>
+                                <button
+                                    type="submit"
+                                    data-testid="sign-out-everywhere"
+                                    title="Ends your sessions on every device and browser, this one too"
+                                    class="block w-full rounded px-3 py-2 text-left hover:bg-slate-100"
+                                >
+                                    "Sign out everywhere"
+                                </button>
+                            </ActionForm>
+                        </div>
+                    </details>
                     <ActionForm action=logout>
                         <button type="submit" class="rounded border border-slate-300 px-3 py-1 hover:bg-slate-100">
                             "Sign out"

@@ -5,6 +5,7 @@
 //! same components take over the server-rendered page. Server functions are thin:
 //! check the caller (see [`guard`]), call the core, map the error.
 
+pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod campaigns;
@@ -87,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("renders") view=renders::RendersPage ssr=SsrMode::InOrder />
                     <Route path=path!("analytics") view=pages::Analytics ssr=SsrMode::InOrder />
                     <Route path=path!("admin") view=admin::AdminPage ssr=SsrMode::InOrder />
+                    <Route path=path!("account") view=account::AccountPage ssr=SsrMode::InOrder />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,13 +1,14 @@
 //! What every server function may need from the server, provided as context by the
 //! server crate when it mounts the Leptos routes and server functions.
 
-use titan::accounts::LoginLimits;
+use titan::accounts::SignIn;
 use titan::db::Db;
 use titan::jobs::service::Jobs;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
-    pub login_limits: LoginLimits,
+    /// Sign-in limits and the count of password checks.
+    pub sign_in: SignIn,
     pub jobs: Jobs,
 }

@@ -56,7 +56,7 @@ test("sign in, create a campaign, pause it, sign out", async ({ page }) => {
   await expect(page.locator(`tr[data-campaign="${name}"] [data-status]`)).toHaveText("Paused");
 
   // Sign out, then the campaigns page is closed again.
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL(/\/login/);
   await page.goto("/campaigns");
   await expect(page).toHaveURL(/\/login\?next=\/campaigns/);
@@ -72,7 +72,7 @@ test("a marketer does not see the admin area; an admin does", async ({ page }) =
   await expect(page.getByRole("link", { name: "Admin" })).toHaveCount(0);
   await page.goto("/admin");
   await expect(page.getByRole("alert")).toContainText("needs the admin role");
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL(/\/login/);
 
   const admin = demoAccount("admin");

@@ -180,7 +180,7 @@ test("a CSV export trains a CTR model that scores export rows; an admin promotes
     await expect(page.locator('[data-model="ctr_export-v2"]')).toHaveAttribute("data-model-status", "challenger", { timeout: 1000 });
   }).toPass({ timeout: 30_000 });
 
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await signIn(page, "admin");
   await page.goto("/studio");
   await page.locator('body[data-hydrated="true"]').waitFor();

@@ -23,8 +23,15 @@ pub struct Config {
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
 
-    /// Served over HTTPS (directly or behind a proxy): marks the session cookie
-    /// `Secure` and sends `Strict-Transport-Security`.
+    /// The address people open, e.g. `https://titan.example.com`. Only this host
+    /// (and `TITAN_ALLOWED_ORIGINS`) is served and may send state-changing
+    /// requests; `https` marks the session cookie `Secure` and sends
+    /// `Strict-Transport-Security`. Unset: any Host, same-origin by the Host header.
+    #[arg(long, env = "TITAN_PUBLIC_URL", value_parser = PublicUrl::parse)]
+    pub public_url: Option<PublicUrl>,
+
+    /// Deprecated: set `TITAN_PUBLIC_URL=https://…` instead. `true` still marks the
+    /// cookie `Secure` and sends HSTS.
     #[arg(long, env = "TITAN_TLS", default_value_t = false, action = clap::ArgAction::Set)]
     pub tls: bool,
 
@@ -52,18 +59,33 @@ pub struct Config {
     #[arg(long, env = "TITAN_SESSION_DAYS", default_value_t = 7, value_parser = clap::value_parser!(i64).range(1..=365))]
     pub session_days: i64,
 
+    /// Days after signing in at which a session ends however active it is.
+    #[arg(long, env = "TITAN_SESSION_MAX_DAYS", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    pub session_max_days: i64,
+
     /// Seed the demo workspace (admin, marketer, demo campaigns) when the database
     /// has no accounts yet.
     #[arg(long, env = "TITAN_SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
     pub seed_demo: bool,
 
-    /// Failed sign-ins tolerated per account within the window.
+    /// Failed sign-ins tolerated per account from one client (IPv4 address or
+    /// IPv6 /64) within the window; then that client is refused for that account.
     #[arg(long, env = "TITAN_LOGIN_MAX_FAILURES_PER_ACCOUNT", default_value_t = 5, value_parser = clap::value_parser!(i64).range(1..))]
     pub login_max_failures_per_account: i64,
 
-    /// Failed sign-ins tolerated per client IP within the window.
+    /// Failed sign-ins tolerated per client (IPv4 address or IPv6 /64) within the
+    /// window, whatever the account.
     #[arg(long, env = "TITAN_LOGIN_MAX_FAILURES_PER_IP", default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..))]
     pub login_max_failures_per_ip: i64,
+
+    /// Failed sign-ins of one account from all clients within the window after
+    /// which each further attempt at it is slowed down (never refused).
+    #[arg(long, env = "TITAN_LOGIN_ACCOUNT_SLOWDOWN_AFTER", default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..))]
+    pub login_account_slowdown_after: i64,
+
+    /// How long, in milliseconds, each slowed-down attempt waits.
+    #[arg(long, env = "TITAN_LOGIN_ACCOUNT_SLOWDOWN_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub login_account_slowdown_ms: u64,
 
     /// Window, in seconds, over which failed sign-ins are counted.
     #[arg(long, env = "TITAN_LOGIN_WINDOW_SECS", default_value_t = 900, value_parser = clap::value_parser!(i64).range(1..))]
@@ -150,6 +172,8 @@ impl Config {
             window_secs: self.login_window_secs,
             max_failures_per_account: self.login_max_failures_per_account,
             max_failures_per_ip: self.login_max_failures_per_ip,
+            account_slowdown_after: self.login_account_slowdown_after,
+            account_slowdown: std::time::Duration::from_millis(self.login_account_slowdown_ms),
         }
     }
 
@@ -168,6 +192,26 @@ impl Config {
             media_bytes: self.quota_media_bytes,
             uploads_per_hour: self.quota_uploads_per_hour,
         }
+    }
+
+    /// Served over HTTPS: `TITAN_PUBLIC_URL` is `https://…` (or the deprecated
+    /// `TITAN_TLS` is set). Marks the cookie `Secure` and sends HSTS.
+    pub fn https(&self) -> bool {
+        self.public_url.as_ref().is_some_and(|u| u.https) || self.tls
+    }
+
+    /// The hosts this installation answers to, when `TITAN_PUBLIC_URL` names one:
+    /// its host and those of `TITAN_ALLOWED_ORIGINS`.
+    pub fn allowed_hosts(&self) -> Option<Vec<String>> {
+        let public = self.public_url.as_ref()?;
+        let mut hosts = vec![public.host.clone()];
+        hosts.extend(
+            self.extra_origins()
+                .iter()
+                .filter_map(|o| PublicUrl::parse(o).ok())
+                .map(|u| u.host),
+        );
+        Some(hosts)
     }
 
     pub fn db_options(&self) -> titan::db::DbOptions {
@@ -202,12 +246,78 @@ impl Config {
         }
     }
 
-    /// Origins allowed besides the request's own, without empty entries.
+    /// Origins allowed besides the request's own, without empty entries; the
+    /// public URL's origin first when one is set.
     pub fn extra_origins(&self) -> Vec<String> {
-        self.allowed_origins
+        self.public_url
             .iter()
-            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .map(|u| u.origin.clone())
+            .chain(
+                self.allowed_origins
+                    .iter()
+                    .map(|o| o.trim().trim_end_matches('/').to_owned()),
+            )
             .filter(|o| !o.is_empty())
             .collect()
+    }
+}
+
+/// `TITAN_PUBLIC_URL`: `http(s)://host[:port]`, optionally with a trailing `/`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicUrl {
+    pub https: bool,
+    /// `scheme://host[:port]`, lower-cased: what browsers send as `Origin`.
+    pub origin: String,
+    /// `host[:port]`, lower-cased: what browsers send as `Host`.
+    pub host: String,
+}
+
+impl PublicUrl {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim().to_lowercase();
+        let (https, rest) = if let Some(rest) = text.strip_prefix("https://") {
+            (true, rest)
+        } else if let Some(rest) = text.strip_prefix("http://") {
+            (false, rest)
+        } else {
+            return Err("must start with https:// or http://".into());
+        };
+        let host = rest.strip_suffix('/').unwrap_or(rest);
+        let bad =
+            |c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+        if host.is_empty() || host.contains(bad) {
+            return Err("must be scheme://host[:port] with no path, user or query".into());
+        }
+        Ok(Self {
+            https,
+            origin: format!("{}://{host}", if https { "https" } else { "http" }),
+            host: host.to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PublicUrl;
+
+    #[test]
+    fn public_urls_are_origins() {
+        let url = PublicUrl::parse("https://Titan.Example.com/").unwrap();
+        assert!(url.https);
+        assert_eq!(url.origin, "https://titan.example.com");
+        assert_eq!(url.host, "titan.example.com");
+        let local = PublicUrl::parse("http://127.0.0.1:3000").unwrap();
+        assert!(!local.https);
+        assert_eq!(local.host, "127.0.0.1:3000");
+        for bad in [
+            "titan.example.com",
+            "ftp://titan.example.com",
+            "https://",
+            "https://titan.example.com/app",
+            "https://user@titan.example.com",
+            "https://titan.example.com?x=1",
+        ] {
+            assert!(PublicUrl::parse(bad).is_err(), "{bad}");
+        }
     }
 }

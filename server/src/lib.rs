@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod demo_credentials;
 pub mod http;
 pub mod session_store;
 pub mod telemetry;
@@ -90,9 +91,10 @@ pub async fn seed_demo(db: &Db, config: &Config) -> Result<(), StartError> {
                 creds.marketer_password,
                 addr = config.addr,
             );
+            // Printed once, when created; later starts only say where the file is.
             println!("\n{text}");
             if let Some(file) = file {
-                match std::fs::write(&file, &text) {
+                match demo_credentials::write_private(&file, &text) {
                     Ok(()) => tracing::info!(file = %file.display(), "demo credentials saved"),
                     Err(e) => {
                         tracing::error!(error = %e, file = %file.display(), "demo credentials not saved")
@@ -101,10 +103,11 @@ pub async fn seed_demo(db: &Db, config: &Config) -> Result<(), StartError> {
             }
         }
         None => {
-            if let Some(text) = file.and_then(|f| std::fs::read_to_string(f).ok()) {
-                println!(
-                    "\n{text}(from the first start; reset with `titan-server set-password`)\n"
-                );
+            if let Some(file) = file.filter(|f| f.exists()) {
+                if let Err(e) = demo_credentials::make_private(&file) {
+                    tracing::error!(error = %e, file = %file.display(), "demo credentials file left readable by others");
+                }
+                println!("\n{}\n", demo_credentials::later_start_notice(&file));
             }
         }
     }
@@ -136,6 +139,8 @@ pub struct Running {
     pub addr: SocketAddr,
     pub db: Db,
     pub jobs: Jobs,
+    /// The sign-in limits and the count of password checks this server ran.
+    pub sign_in: titan::accounts::SignIn,
     worker: Option<WorkerHandle>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
@@ -218,8 +223,22 @@ pub async fn start(
     } else {
         None
     };
-    let app = http::router(db.clone(), &config, leptos_options(&config), jobs.clone());
-    session_store::DbSessionStore::new(db.clone()).spawn_cleanup(Duration::from_secs(3600));
+    if config.tls {
+        tracing::warn!("TITAN_TLS is deprecated: set TITAN_PUBLIC_URL=https://your.host instead");
+    }
+    let sign_in = titan::accounts::SignIn {
+        limits: config.login_limits(),
+        checks: titan::accounts::PasswordChecks::default(),
+    };
+    let app = http::router(
+        db.clone(),
+        &config,
+        leptos_options(&config),
+        jobs.clone(),
+        sign_in.clone(),
+    );
+    session_store::DbSessionStore::new(db.clone(), time::Duration::days(config.session_max_days))
+        .spawn_cleanup(Duration::from_secs(3600));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let stop = async move {
@@ -244,6 +263,7 @@ pub async fn start(
         addr,
         db,
         jobs,
+        sign_in,
         worker,
         shutdown: Some(tx),
         task,

@@ -90,7 +90,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             titan::accounts::users::set_password(&db, &email, password)
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("password of {email} changed; their sessions stay valid until they sign out");
+            println!("password of {email} changed; every session of theirs has ended");
             Ok(())
         }
     }

@@ -1,10 +1,16 @@
 //! tower-sessions storage in Titan's own database, so that a restart (or a second
 //! web replica) keeps everyone signed in. The published sqlx store crate targets an
 //! older sqlx; this one shares the app's pool and works on SQLite and PostgreSQL.
+//!
+//! Each row carries the signed-in user's id (so the core can end a person's
+//! sessions, `titan::accounts::end_sessions_of_user`) and when it was created: a
+//! session lives at most `max_lifetime` whatever its activity. Saving never brings
+//! back a session that was ended while a request of it was running.
 
 use async_trait::async_trait;
 use titan::db::Db;
 use titan::on_pool;
+use titan_app::guard::USER_ID_KEY;
 use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result};
@@ -12,6 +18,19 @@ use tower_sessions::session_store::{Error, Result};
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
     db: Db,
+    max_lifetime_secs: i64,
+}
+
+/// The signed-in user a session record holds, if any.
+fn user_of(record: &Record) -> Option<i64> {
+    record
+        .data
+        .get(USER_ID_KEY)
+        .and_then(serde_json::Value::as_i64)
+}
+
+fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 fn backend(e: sqlx::Error) -> Error {
@@ -20,15 +39,35 @@ fn backend(e: sqlx::Error) -> Error {
 }
 
 impl DbSessionStore {
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    /// A store whose sessions end `max_lifetime` after they were created at the
+    /// latest.
+    pub fn new(db: Db, max_lifetime: time::Duration) -> Self {
+        Self {
+            db,
+            max_lifetime_secs: max_lifetime.whole_seconds(),
+        }
     }
 
-    /// Removes sessions whose expiry has passed; returns how many.
+    /// Sessions created at or before this instant have outlived `max_lifetime`.
+    fn born_before(&self) -> i64 {
+        unix_now().saturating_sub(self.max_lifetime_secs)
+    }
+
+    /// True when session `id` still exists, has not expired and has not outlived
+    /// its lifetime (long-lived responses such as event streams ask again and
+    /// again).
+    pub async fn is_live(&self, id: &Id) -> Result<bool> {
+        Ok(self.load(id).await?.is_some())
+    }
+
+    /// Removes sessions that expired or outlived their lifetime; returns how many.
     pub async fn delete_expired(&self) -> Result<u64> {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let done = on_pool!(&self.db, pool => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        let now = unix_now();
+        let done = on_pool!(&self.db, pool => sqlx::query(
+            "DELETE FROM sessions WHERE expires_at <= $1 OR created_at <= $2",
+        )
             .bind(now)
+            .bind(self.born_before())
             .execute(pool)
             .await
             .map_err(backend)?
@@ -60,14 +99,17 @@ fn encode(record: &Record) -> Result<String> {
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
         let data = encode(record)?;
+        let user_id = user_of(record);
         loop {
             let inserted = on_pool!(&self.db, pool => sqlx::query(
-                "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO sessions (id, data, expires_at, user_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
             )
             .bind(record.id.to_string())
             .bind(&data)
             .bind(record.expiry_date.unix_timestamp())
+            .bind(user_id)
+            .bind(unix_now())
             .execute(pool)
             .await
             .map_err(backend)?
@@ -80,30 +122,36 @@ impl SessionStore for DbSessionStore {
         }
     }
 
+    /// tower-sessions saves only sessions it created or loaded; one that is gone
+    /// by now was ended (signed out elsewhere, password changed, deactivated) and
+    /// stays gone.
     async fn save(&self, record: &Record) -> Result<()> {
         let data = encode(record)?;
-        on_pool!(&self.db, pool => {
-            sqlx::query(
-                "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
-            )
-            .bind(record.id.to_string())
-            .bind(&data)
-            .bind(record.expiry_date.unix_timestamp())
-            .execute(pool)
-            .await
-            .map_err(backend)?;
-        });
+        let updated = on_pool!(&self.db, pool => sqlx::query(
+            "UPDATE sessions SET data = $2, expires_at = $3, user_id = $4 WHERE id = $1",
+        )
+        .bind(record.id.to_string())
+        .bind(&data)
+        .bind(record.expiry_date.unix_timestamp())
+        .bind(user_of(record))
+        .execute(pool)
+        .await
+        .map_err(backend)?
+        .rows_affected());
+        if updated == 0 {
+            tracing::info!("a session ended during its request was not saved again");
+        }
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let row: Option<(String, i64)> = on_pool!(&self.db, pool => sqlx::query_as(
-            "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
+            "SELECT data, expires_at FROM sessions \
+             WHERE id = $1 AND expires_at > $2 AND created_at > $3",
         )
         .bind(id.to_string())
-        .bind(now)
+        .bind(unix_now())
+        .bind(self.born_before())
         .fetch_optional(pool)
         .await
         .map_err(backend)?);

@@ -1,112 +1,85 @@
-//! Sign-in: one answer for every wrong email/password pair, and failures counted in
-//! the database per IP and per account, so the limit holds across restarts and
-//! across several web replicas.
+//! Sign-in: one answer for every wrong email/password pair, and every attempt
+//! reserved against the limits in [`super::limits`] before its password is
+//! checked, so a burst of parallel guesses runs at most as many Argon2 checks as
+//! the limits allow.
 
-use super::password::verify_password;
+use super::limits::{self, Buckets, LoginLimits};
+use super::password::{PasswordChecks, verify_password};
 use super::users::{find_credentials, find_session_user};
 use crate::db::Db;
-use crate::domain::{Email, SessionUser};
+use crate::domain::SessionUser;
 use crate::error::{Error, Result};
-use crate::on_pool;
 
-/// How many failures are tolerated within a window.
-#[derive(Clone, Copy, Debug)]
-pub struct LoginLimits {
-    pub window_secs: i64,
-    pub max_failures_per_account: i64,
-    pub max_failures_per_ip: i64,
+/// What a sign-in needs besides the attempt itself: where to count and the limits.
+#[derive(Clone, Debug, Default)]
+pub struct SignIn {
+    pub limits: LoginLimits,
+    /// Every Argon2 verification this server ran.
+    pub checks: PasswordChecks,
 }
 
-impl Default for LoginLimits {
-    fn default() -> Self {
-        Self {
-            window_secs: 15 * 60,
-            max_failures_per_account: 5,
-            max_failures_per_ip: 20,
-        }
-    }
-}
-
-fn unix_now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-/// Checks `email`/`password` from `ip`. Wrong pairs are recorded; too many recent
-/// failures for the account or the IP refuse the attempt before the password is
-/// looked at.
+/// Checks `email`/`password` from `ip`. The attempt first takes its place in the
+/// limits (refused with [`Error::RateLimited`] when they are full); a right
+/// password gives the place back, a wrong one keeps it as a failure.
 pub async fn authenticate(
     db: &Db,
-    limits: LoginLimits,
+    sign_in: &SignIn,
     email: &str,
     password: String,
     ip: &str,
 ) -> Result<SessionUser> {
-    // An unparseable email still counts against the IP, under its raw text.
-    let email_key = Email::parse(email)
-        .map(|e| e.as_ref().to_owned())
-        .unwrap_or_else(|_| email.trim().to_lowercase());
-    let since = unix_now() - limits.window_secs;
-    let (by_account, by_ip): (i64, i64) = on_pool!(db, pool => sqlx::query_as(
-        "SELECT \
-           (SELECT COUNT(*) FROM login_failures WHERE email = $1 AND at > $3), \
-           (SELECT COUNT(*) FROM login_failures WHERE ip = $2 AND at > $3)",
-    )
-    .bind(&email_key)
-    .bind(ip)
-    .bind(since)
-    .fetch_one(pool)
-    .await?);
-    if by_account >= limits.max_failures_per_account || by_ip >= limits.max_failures_per_ip {
-        tracing::warn!(
-            ip,
-            by_account,
-            by_ip,
-            "sign-in refused: too many recent failures"
-        );
-        return Err(Error::RateLimited {
-            retry_after_secs: limits.window_secs as u64,
-        });
+    let account = limits::account_key(email);
+    let network = limits::network_key(ip);
+    let buckets = Buckets::new(&account, &network);
+    let account_failures = match limits::reserve(db, sign_in.limits, &buckets).await {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(ip, network = %network, "sign-in refused: too many recent failures");
+            return Err(e);
+        }
+    };
+    if account_failures > sign_in.limits.account_slowdown_after {
+        // Many networks are guessing at this account: slow each attempt down, but
+        // never refuse it, so its owner can still sign in.
+        tracing::warn!(account_failures, "sign-in slowed: account under attack");
+        tokio::time::sleep(sign_in.limits.account_slowdown).await;
     }
 
-    let credentials = find_credentials(db, &email_key).await?;
+    let credentials = find_credentials(db, &account).await?;
     let (user_id, hash) = match credentials {
         Some(c) => (Some(c.id), Some(c.password_hash)),
         None => (None, None),
     };
-    let ok = verify_password(password, hash).await?;
+    let ok = verify_password(password, hash, &sign_in.checks).await?;
     match (ok, user_id) {
         (true, Some(id)) => {
-            on_pool!(db, pool => {
-                sqlx::query("DELETE FROM login_failures WHERE email = $1")
-                    .bind(&email_key)
-                    .execute(pool)
-                    .await?;
-            });
+            limits::release(db, &buckets).await?;
             find_session_user(db, id)
                 .await?
                 .ok_or(Error::InvalidCredentials)
         }
         _ => {
-            record_failure(db, limits, &email_key, ip).await?;
+            limits::forget_expired(db, sign_in.limits).await?;
             tracing::info!(ip, "sign-in failed: invalid credentials");
             Err(Error::InvalidCredentials)
         }
     }
 }
 
-async fn record_failure(db: &Db, limits: LoginLimits, email: &str, ip: &str) -> Result<()> {
-    let now = unix_now();
-    on_pool!(db, pool => {
-        sqlx::query("INSERT INTO login_failures (ip, email, at) VALUES ($1, $2, $3)")
-            .bind(ip)
-            .bind(email)
-            .bind(now)
-            .execute(pool)
-            .await?;
-        sqlx::query("DELETE FROM login_failures WHERE at <= $1")
-            .bind(now - limits.window_secs)
-            .execute(pool)
-            .await?;
-    });
-    Ok(())
+/// Checks the password of the signed-in user `user_id` (before a password
+/// change), under the same limits as a sign-in from `ip`.
+pub async fn confirm_password(
+    db: &Db,
+    sign_in: &SignIn,
+    email: &str,
+    user_id: i64,
+    password: String,
+    ip: &str,
+) -> Result<()> {
+    let user = authenticate(db, sign_in, email, password, ip).await?;
+    if user.id == user_id {
+        Ok(())
+    } else {
+        Err(Error::InvalidCredentials)
+    }
 }

@@ -266,10 +266,12 @@ pub async fn change_role(
 }
 
 /// Stops a person of the actor's workspace from signing in. Their open sessions
-/// stop counting at once: the session lookup skips deactivated accounts.
+/// stop counting at once (the session lookup skips deactivated accounts) and are
+/// then deleted.
 pub async fn deactivate(db: &Db, actor: &SessionUser, user_id: i64) -> Result<UserSummary> {
     let user = apply(db, actor, user_id, Change::Deactivate).await?;
     tracing::info!(user_id, by = actor.id, "person deactivated");
+    super::sessions::end_sessions_of_user(db, user_id, None).await?;
     Ok(user)
 }
 
@@ -321,5 +323,6 @@ pub async fn reset_password(db: &Db, actor: &SessionUser, user_id: i64) -> Resul
             .await?;
     });
     tracing::info!(user_id, by = actor.id, "password reset; new link issued");
+    super::sessions::end_sessions_of_user(db, user_id, None).await?;
     link_for(target, token, expires)
 }

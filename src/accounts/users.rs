@@ -4,8 +4,8 @@ use super::password::{check_new_password, hash_password};
 use crate::db::{Db, now};
 use crate::domain::{Email, Role, SessionUser};
 use crate::error::{Error, Result, ResultExt};
-use crate::on_pool;
 use crate::validation::FieldErrors;
+use crate::{in_transaction, on_pool};
 
 /// What an operator or the demo seed asks for.
 #[derive(Clone, Debug)]
@@ -160,18 +160,62 @@ pub async fn count_users(db: &Db) -> Result<i64> {
     )
 }
 
-/// Replaces the password of `email`.
+/// Replaces the password of `email` (the operator's `set-password`) and ends
+/// every session of that account.
 pub async fn set_password(db: &Db, email: &Email, password: String) -> Result<()> {
     check_new_password(&password).map_err(|e| Error::Invalid(FieldErrors(vec![e])))?;
     let hash = hash_password(password).await?;
-    let changed = on_pool!(db, pool => sqlx::query("UPDATE users SET password_hash = $1 WHERE email = $2")
-        .bind(hash)
-        .bind(email.as_ref())
-        .execute(pool)
-        .await?
-        .rows_affected());
-    if changed == 0 {
-        return Err(Error::NotFound("account"));
-    }
+    let id: Option<i64> = on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT id FROM users WHERE email = $1",
+    )
+    .bind(email.as_ref())
+    .fetch_optional(pool)
+    .await?);
+    let id = id.ok_or(Error::NotFound("account"))?;
+    replace_password(db, id, hash, None).await
+}
+
+/// The signed-in user `user_id` chose a new password: it replaces the old one and
+/// every other session of theirs ends; `keep_session` (their own) stays.
+pub async fn change_password(
+    db: &Db,
+    user_id: i64,
+    password: String,
+    keep_session: Option<&str>,
+) -> Result<()> {
+    check_new_password(&password).map_err(|mut e| {
+        e.field = "new_password".into();
+        Error::Invalid(FieldErrors(vec![e]))
+    })?;
+    let hash = hash_password(password).await?;
+    replace_password(db, user_id, hash, keep_session).await
+}
+
+/// Writes `hash` and ends the user's sessions (but `keep_session`) in one
+/// transaction: no session outlives the old password.
+async fn replace_password(
+    db: &Db,
+    user_id: i64,
+    hash: String,
+    keep_session: Option<&str>,
+) -> Result<()> {
+    let ended = in_transaction!(db, tx => {
+        let changed = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(Error::NotFound("account"));
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+            .bind(user_id)
+            .bind(keep_session.unwrap_or(""))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+    });
+    tracing::info!(user_id, sessions_ended = ended, "password changed");
     Ok(())
 }

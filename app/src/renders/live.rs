@@ -1,5 +1,7 @@
 //! Live job updates in the browser: an EventSource on `/api/v1/jobs/events`
-//! feeding a signal of the latest version of each job.
+//! feeding a signal of the latest version of each job. When the session ends
+//! (signed out elsewhere, password changed, account deactivated) the stream says
+//! `signed-out` and the page goes to the sign-in page.
 
 use leptos::prelude::*;
 use std::collections::HashMap;
@@ -51,6 +53,17 @@ fn open_stream(live: LiveJobs, all: bool) {
         leptos::logging::error!("cannot listen for job events: {e:?}");
     }
     on_job.forget();
+    let on_signed_out = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        if let Err(e) = window().location().assign("/login") {
+            leptos::logging::error!("cannot go to the sign-in page: {e:?}");
+        }
+    });
+    if let Err(e) = source
+        .add_event_listener_with_callback("signed-out", on_signed_out.as_ref().unchecked_ref())
+    {
+        leptos::logging::error!("cannot listen for the end of the session: {e:?}");
+    }
+    on_signed_out.forget();
     let source = send_wrapper::SendWrapper::new(source);
     on_cleanup(move || source.close());
 }

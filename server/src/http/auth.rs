@@ -2,6 +2,8 @@
 //! server functions with 401 and sends signed-out page visits to the login page.
 //! Server functions check the resolved user (and role) themselves too
 //! (`titan_app::guard`): this layer is the default-deny half of access control.
+//! What a signed-in user gets back, media and API answers are marked
+//! `Cache-Control: private, no-store`: no proxy or shared browser keeps them.
 
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
@@ -101,6 +103,10 @@ pub async fn resolve_user(
         }
         return unauthorized();
     }
+    // Site assets are the same for everyone and stay cacheable.
+    let shared_asset = path.starts_with("/pkg/") || path.starts_with("/favicon");
+    let private =
+        !shared_asset && (signed_in || path.starts_with("/media/") || path.starts_with("/api/"));
     if wants_page(&request) {
         if !signed_in && !is_public(path) {
             let target = request
@@ -114,7 +120,11 @@ pub async fn resolve_user(
             return Redirect::to("/").into_response();
         }
     }
-    next.run(request).await
+    let mut response = next.run(request).await;
+    if private {
+        super::security::mark_private(&mut response);
+    }
+    response
 }
 
 /// 401 in the encoding server functions use for errors, so the browser-side caller

@@ -22,6 +22,8 @@ use axum::routing::{get, post};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
+use std::time::Duration;
+use titan::accounts::SignIn;
 use titan::db::Db;
 use titan::jobs::service::Jobs;
 use titan_app::state::AppState;
@@ -36,16 +38,23 @@ use tracing::Level;
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "titan_session";
 
-/// Builds the whole application around `db`.
+/// How often a live event stream checks that its session still counts.
+const EVENTS_SESSION_CHECK: Duration = Duration::from_secs(3);
+
+/// Builds the whole application around `db`; `sign_in` counts the password checks
+/// of this server.
 pub fn router(
     db: Db,
     config: &Config,
     leptos_options: leptos::config::LeptosOptions,
     jobs: Jobs,
+    sign_in: SignIn,
 ) -> Router {
+    let session_store =
+        DbSessionStore::new(db.clone(), time::Duration::days(config.session_max_days));
     let app_state = AppState {
         db: db.clone(),
-        login_limits: config.login_limits(),
+        sign_in,
         jobs: jobs.clone(),
     };
     let routes = generate_route_list(App);
@@ -87,24 +96,32 @@ pub fn router(
         .layer(RequestBodyLimitLayer::new(
             upload_limit.saturating_add(64 * 1024),
         ));
+    let event_routes = Router::new()
+        .route("/api/v1/jobs/events", get(events::job_events))
+        .with_state(events::EventsState {
+            jobs: jobs.clone(),
+            sessions: session_store.clone(),
+            session_check: EVENTS_SESSION_CHECK,
+        });
     let job_routes = Router::new()
         .route("/media/jobs/{id}/{file}", get(media::job_file))
-        .route("/api/v1/jobs/events", get(events::job_events))
         .with_state(jobs)
+        .merge(event_routes)
         .layer(RequestBodyLimitLayer::new(body_limit));
     let pages = pages.layer(RequestBodyLimitLayer::new(body_limit));
 
-    let sessions = SessionManagerLayer::new(DbSessionStore::new(db.clone()))
+    let sessions = SessionManagerLayer::new(session_store)
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(config.tls)
+        .with_secure(config.https())
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(time::Duration::days(
             config.session_days,
         )));
 
     let allowed = security::AllowedOrigins(Arc::new(config.extra_origins()));
+    let hosts = security::AllowedHosts(config.allowed_hosts().map(Arc::new));
 
     // Layers run outside-in from the last one added.
     health
@@ -119,25 +136,36 @@ pub fn router(
             client_ip::TrustedProxies(Arc::new(config.trusted_proxies.clone())),
             client_ip::resolve,
         ))
-        .layer(from_fn_with_state(config.tls, security::security_headers))
+        .layer(from_fn_with_state(hosts, security::refuse_unknown_hosts))
+        .layer(from_fn(errors::catch_panics))
+        .layer(from_fn(errors::explain_server_errors))
+        .layer(from_fn_with_state(
+            config.https(),
+            security::security_headers,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .on_response(DefaultOnResponse::new().level(Level::INFO))
                 .on_failure(DefaultOnFailure::new().level(Level::ERROR))
                 .make_span_with(|request: &Request<_>| {
-                    let request_id = request
-                        .headers()
-                        .get("x-request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
+                    let text = |name| {
+                        request
+                            .headers()
+                            .get(name)
+                            .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
+                            .unwrap_or("-")
+                    };
                     tracing::info_span!(
                         "request",
                         method = %request.method(),
                         path = request.uri().path(),
-                        request_id,
+                        request_id = text(errors::REQUEST_ID),
+                        client_request_id = text(errors::CLIENT_REQUEST_ID),
                     )
                 }),
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // Outermost: the id above is always the server's own.
+        .layer(from_fn(errors::distrust_client_request_id))
 }

@@ -1,5 +1,6 @@
 //! Security middleware that applies to every response or every request:
-//! fixed headers, and the refusal of state-changing requests from other origins.
+//! fixed headers, the hosts served (when `TITAN_PUBLIC_URL` names one), and the
+//! refusal of state-changing requests from other origins.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -7,9 +8,53 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
+/// Marks a response as one person's: no shared cache may keep it and the browser
+/// keeps no copy (pages and media of a signed-in user, answers of the API).
+pub fn mark_private(response: &mut Response) {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+}
+
+/// Hosts served when `TITAN_PUBLIC_URL` is set; `None` serves any Host.
+#[derive(Clone, Debug, Default)]
+pub struct AllowedHosts(pub Option<Arc<Vec<String>>>);
+
+/// Refuses requests for another Host with 421 (DNS rebinding, a proxy sending the
+/// wrong site), except health checks, which load balancers send to an address.
+pub async fn refuse_unknown_hosts(
+    State(allowed): State<AllowedHosts>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(hosts) = allowed.0.as_deref() else {
+        return next.run(request).await;
+    };
+    let path = request.uri().path();
+    if path == "/healthz" || path == "/readyz" {
+        return next.run(request).await;
+    }
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()));
+    if host.is_some_and(|h| hosts.iter().any(|a| a.eq_ignore_ascii_case(h))) {
+        return next.run(request).await;
+    }
+    tracing::warn!(host = ?host, path, "request for another host refused");
+    (
+        StatusCode::MISDIRECTED_REQUEST,
+        "This server does not serve that host name: use the address in TITAN_PUBLIC_URL.",
+    )
+        .into_response()
+}
+
 /// Adds the headers every response carries. Pages set their own CSP (with the
 /// render's nonce); anything else gets a policy that allows nothing to run.
-pub async fn security_headers(State(tls): State<bool>, request: Request, next: Next) -> Response {
+/// `https`: the site is served over HTTPS, so browsers are told to keep to it.
+pub async fn security_headers(State(https): State<bool>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let fixed = [
@@ -26,7 +71,7 @@ pub async fn security_headers(State(tls): State<bool>, request: Request, next: N
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
         );
     }
-    if tls {
+    if https {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),

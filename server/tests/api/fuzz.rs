@@ -137,7 +137,8 @@ fn form_body(value: &str) -> String {
 async fn fuzz_server_functions(app: &TestApp, who: &str) {
     let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.to_owned())
-        .filter(|p| !p.ends_with("/auth/logout"))
+        // Signing out would leave the rest unexercised; sign-out is tested on its own.
+        .filter(|p| !p.contains("/auth/logout"))
         .collect();
     paths.sort();
     paths.dedup();
@@ -305,22 +306,38 @@ async fn fuzz_rest_routes(app: &TestApp, who: &str) {
     }
 }
 
+/// A client that opens a new connection per request: a server may rightly close
+/// a connection after refusing a body it did not read, and a POST is not retried
+/// on a closed pooled connection.
+fn unpooled(app: &TestApp) -> TestApp {
+    let mut fresh = TestApp::second_client(app, std::sync::Arc::default());
+    fresh.client = reqwest::Client::builder()
+        .cookie_provider(std::sync::Arc::new(reqwest::cookie::Jar::default()))
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    fresh
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_input_to_every_route_gets_a_4xx_and_changes_nothing() {
-    let app = spawn_app().await;
-    app.login_ok(ADMIN_EMAIL).await;
+    let server = spawn_app().await;
+    server.login_ok(ADMIN_EMAIL).await;
     // Something to point ids at.
-    upload_clip(&app, 1).await;
-    let before = snapshot(&app).await;
+    upload_clip(&server, 1).await;
+    let app = unpooled(&server);
+    app.login_ok(ADMIN_EMAIL).await;
+    let before = snapshot(&server).await;
 
     fuzz_server_functions(&app, "admin").await;
     fuzz_rest_routes(&app, "admin").await;
-    let anonymous = TestApp::second_client(&app, std::sync::Arc::default());
+    let anonymous = unpooled(&server);
     fuzz_server_functions(&anonymous, "anonymous").await;
     fuzz_rest_routes(&anonymous, "anonymous").await;
 
     assert_eq!(
-        snapshot(&app).await,
+        snapshot(&server).await,
         before,
         "a refused request stored something"
     );

@@ -222,3 +222,31 @@ fn encode(s: &str) -> String {
     }
     out
 }
+
+/// A sign-in that says (through a trusted proxy, `--trusted-proxies 127.0.0.1`) it
+/// comes from `client`, with `next`; answers as to a page's fetch (JSON).
+pub async fn login_from(app: &TestApp, client: &str, email: &str, password: &str) -> Response {
+    app.client
+        .post(app.url("/api/auth/login"))
+        .header(ACCEPT, "application/json")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", client)
+        .body(encode_form(&[("email", email), ("password", password)]))
+        .send()
+        .await
+        .expect("request")
+}
+
+/// The running server of `app` (the first one, not a second client).
+pub fn running(app: &TestApp) -> &Running {
+    app.running.as_ref().expect("the app's own server")
+}
+
+/// Runs one statement on the app's database; how many rows it changed.
+pub async fn execute_sql(app: &TestApp, sql: &'static str) -> u64 {
+    titan::on_pool!(&running(app).db, pool => sqlx::query(sql)
+        .execute(pool)
+        .await
+        .expect("statement")
+        .rows_affected())
+}
