@@ -15,3 +15,4 @@ mod results;
 mod retries;
 mod security;
 mod sessions;
+mod training;
