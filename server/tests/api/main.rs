@@ -9,6 +9,7 @@ mod fuzz;
 mod helpers;
 mod hostile_media;
 mod models;
+mod pagination;
 mod quotas;
 mod renders;
 mod results;
