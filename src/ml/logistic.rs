@@ -47,11 +47,15 @@ impl Standardizer {
 
     pub fn apply(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
         let mut out = x.to_owned();
-        for (j, mut column) in out.axis_iter_mut(Axis(1)).enumerate() {
+        self.apply_in_place(&mut out);
+        out
+    }
+
+    pub fn apply_in_place(&self, x: &mut Array2<f64>) {
+        for (j, mut column) in x.axis_iter_mut(Axis(1)).enumerate() {
             let (m, s) = (self.means[j], self.scales[j]);
             column.mapv_inplace(|v| (v - m) / s);
         }
-        out
     }
 
     pub fn value(&self, j: usize, v: f64) -> f64 {
@@ -135,6 +139,17 @@ pub fn train_weighted(
     weights: &[f64],
     options: LogisticOptions,
 ) -> Result<LogisticModel, MlError> {
+    train_weighted_owned(x.to_owned(), y, weights, options)
+}
+
+/// [`train_weighted`] taking the rows, which are standardised in place (no copy
+/// of a large training set).
+pub fn train_weighted_owned(
+    mut x: Array2<f64>,
+    y: &[bool],
+    weights: &[f64],
+    options: LogisticOptions,
+) -> Result<LogisticModel, MlError> {
     if x.nrows() != y.len() || y.len() != weights.len() {
         return Err(MlError::Shape(format!(
             "{} rows but {} labels and {} weights",
@@ -143,8 +158,9 @@ pub fn train_weighted(
             weights.len()
         )));
     }
-    let scaler = Standardizer::fit_weighted(x, weights);
-    let z = scaler.apply(x);
+    let scaler = Standardizer::fit_weighted(x.view(), weights);
+    scaler.apply_in_place(&mut x);
+    let z = x;
     let iterations = usize::try_from(options.max_iterations).unwrap_or(usize::MAX);
     let fitted = super::newton::fit(z.view(), y, weights, options.l2, iterations)?;
     Ok(LogisticModel {

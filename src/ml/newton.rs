@@ -100,8 +100,7 @@ pub fn fit(
         let residual = (&p - &problem.y) * &problem.w;
         let curvature = &p * &p.mapv(|v| 1.0 - v) * &problem.w;
         let gradient = z.t().dot(&residual) + &beta * l2;
-        let weighted_z = &z * &curvature.view().insert_axis(Axis(1));
-        let h_beta = z.t().dot(&weighted_z);
+        let h_beta = weighted_gram(z, &curvature);
         let h_cross = z.t().dot(&curvature);
         // Assemble the (d + 1)² Hessian and gradient, intercept last.
         let size = d + 1;
@@ -152,6 +151,22 @@ pub fn fit(
         intercept: b,
         iterations,
     })
+}
+
+/// Zᵀ·diag(c)·Z, a block of rows at a time so the scaled copy stays small.
+fn weighted_gram(z: ArrayView2<'_, f64>, c: &Array1<f64>) -> ndarray::Array2<f64> {
+    const BLOCK: usize = 4096;
+    let d = z.ncols();
+    let mut gram = ndarray::Array2::<f64>::zeros((d, d));
+    let mut start = 0;
+    while start < z.nrows() {
+        let end = (start + BLOCK).min(z.nrows());
+        let rows = z.slice(ndarray::s![start..end, ..]);
+        let scaled = &rows * &c.slice(ndarray::s![start..end]).insert_axis(Axis(1));
+        gram += &rows.t().dot(&scaled);
+        start = end;
+    }
+    gram
 }
 
 /// Solves `a·x = b` for symmetric positive definite `a` (`size`², row-major) by

@@ -196,9 +196,12 @@ pub(crate) struct Classifier {
 /// kind needs; every stored classifier keeps it under the `model` key.
 pub(crate) async fn fit_classifier(
     db: &Db,
-    job: Classifier,
+    mut job: Classifier,
     wrap: impl FnOnce(LogisticModel) -> serde_json::Result<serde_json::Value>,
 ) -> Result<NewModel> {
+    // The full matrix is dropped once split, and the training rows are scaled in
+    // place, so a large file is held about twice, not four times.
+    let x = std::mem::replace(&mut job.x, Array2::zeros((0, 0)));
     let (train_rows, test_rows) = &job.split;
     if test_rows.is_empty() || train_rows.is_empty() {
         return Err(Error::Invalid(FieldErrors::single(
@@ -206,19 +209,15 @@ pub(crate) async fn fit_classifier(
             "too few rows to hold some out for evaluation",
         )));
     }
-    let (x_train, x_test) = (select(&job.x, train_rows), select(&job.x, test_rows));
+    let (x_train, x_test) = (select(&x, train_rows), select(&x, test_rows));
+    drop(x);
     let y_train: Vec<bool> = train_rows.iter().map(|&i| job.y[i]).collect();
     let y_test: Vec<bool> = test_rows.iter().map(|&i| job.y[i]).collect();
     let w_train: Vec<f64> = train_rows.iter().map(|&i| job.weights[i]).collect();
     let w_test: Vec<f64> = test_rows.iter().map(|&i| job.weights[i]).collect();
     let train_weight: f64 = w_train.iter().sum();
     let model = tokio::task::spawn_blocking(move || {
-        logistic::train_weighted(
-            x_train.view(),
-            &y_train,
-            &w_train,
-            LogisticOptions::default(),
-        )
+        logistic::train_weighted_owned(x_train, &y_train, &w_train, LogisticOptions::default())
     })
     .await
     .map_err(|e| Error::Internal(format!("training task failed: {e}")))?
