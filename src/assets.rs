@@ -83,13 +83,20 @@ pub async fn delete(db: &Db, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Assets of a workspace, newest first.
-pub async fn list(db: &Db, workspace_id: i64) -> Result<Vec<Asset>> {
+/// One page of the assets of a workspace, newest first (index
+/// `assets_workspace_idx`).
+pub async fn list(
+    db: &Db,
+    workspace_id: i64,
+    page: crate::domain::page::PageRequest,
+) -> Result<Vec<Asset>> {
     let rows = on_pool!(db, pool => sqlx::query_as::<_, AssetRow>(
         "SELECT id, original_name, bytes, duration_secs, width, height, has_audio, created_at \
-         FROM assets WHERE workspace_id = $1 AND file <> '' ORDER BY id DESC",
+         FROM assets WHERE workspace_id = $1 AND file <> '' ORDER BY id DESC LIMIT $2 OFFSET $3",
     )
     .bind(workspace_id)
+    .bind(page.limit())
+    .bind(page.offset())
     .fetch_all(pool)
     .await?);
     Ok(rows.into_iter().map(Asset::from).collect())

@@ -99,9 +99,24 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String> {
 
 /// Every creative of the workspace with its totals, newest first.
 pub async fn list(db: &Db, workspace_id: i64) -> Result<Vec<Creative>> {
-    let sql = format!("{SELECT} WHERE c.workspace_id = $1 ORDER BY c.id DESC");
+    list_rows(db, workspace_id, i64::MAX, 0).await
+}
+
+/// One page of [`list`] (index `creatives_workspace_idx`).
+pub async fn list_page(
+    db: &Db,
+    workspace_id: i64,
+    page: crate::domain::page::PageRequest,
+) -> Result<Vec<Creative>> {
+    list_rows(db, workspace_id, page.limit(), page.offset()).await
+}
+
+async fn list_rows(db: &Db, workspace_id: i64, limit: i64, offset: i64) -> Result<Vec<Creative>> {
+    let sql = format!("{SELECT} WHERE c.workspace_id = $1 ORDER BY c.id DESC LIMIT $2 OFFSET $3");
     let rows = on_pool!(db, pool => sqlx::query_as::<_, CreativeRow>(sqlx::AssertSqlSafe(sql))
         .bind(workspace_id)
+        .bind(limit)
+        .bind(offset)
         .fetch_all(pool)
         .await?);
     rows.into_iter().map(CreativeRow::into_creative).collect()

@@ -13,6 +13,7 @@ pub mod error;
 #[cfg(feature = "ssr")]
 pub mod guard;
 mod layout;
+mod pager;
 mod pages;
 pub mod renders;
 #[cfg(feature = "ssr")]

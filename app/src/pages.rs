@@ -10,7 +10,11 @@ use titan::domain::{Campaign, CampaignStatus};
 /// daily budget of the active ones, per currency.
 #[component]
 pub fn Overview() -> impl IntoView {
-    let campaigns = Resource::new(|| (), |_| list_campaigns(false));
+    // The largest page: the summary counts at most 200 campaigns.
+    let campaigns = Resource::new(
+        || (),
+        |_| list_campaigns(false, String::new(), "200".into()),
+    );
     view! {
         <Title text="Overview" />
         <h1 class="mb-6 text-2xl font-semibold">"Overview"</h1>

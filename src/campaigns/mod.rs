@@ -4,6 +4,7 @@
 use crate::db::{Db, now};
 use crate::domain::campaign::parse_platforms;
 use crate::domain::campaign::platforms_to_codes;
+use crate::domain::page::PageRequest;
 use crate::domain::{
     Campaign, CampaignDraft, CampaignStatus, Currency, DailyBudget, Niche, Objective, StatusChange,
 };
@@ -60,15 +61,44 @@ impl CampaignRow {
 
 /// Campaigns of `workspace_id`, newest first; archived ones only when asked.
 pub async fn list(db: &Db, workspace_id: i64, include_archived: bool) -> Result<Vec<Campaign>> {
+    list_rows(db, workspace_id, include_archived, i64::MAX, 0).await
+}
+
+/// One page of [`list`] (index `campaigns_workspace_created_idx`).
+pub async fn list_page(
+    db: &Db,
+    workspace_id: i64,
+    include_archived: bool,
+    page: PageRequest,
+) -> Result<Vec<Campaign>> {
+    list_rows(
+        db,
+        workspace_id,
+        include_archived,
+        page.limit(),
+        page.offset(),
+    )
+    .await
+}
+
+async fn list_rows(
+    db: &Db,
+    workspace_id: i64,
+    include_archived: bool,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Campaign>> {
     let sql = concat!(
         "SELECT ",
         columns!(),
         " FROM campaigns WHERE workspace_id = $1 \
-         AND ($2 OR status <> 'archived') ORDER BY created_at DESC, id DESC"
+         AND ($2 OR status <> 'archived') ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
     );
     let rows = on_pool!(db, pool => sqlx::query_as::<_, CampaignRow>(sql)
         .bind(workspace_id)
         .bind(include_archived)
+        .bind(limit)
+        .bind(offset)
         .fetch_all(pool)
         .await?);
     rows.into_iter().map(CampaignRow::into_campaign).collect()

@@ -7,6 +7,7 @@ pub mod features;
 pub mod job;
 pub mod model;
 pub mod money;
+pub mod page;
 pub mod render;
 pub mod render_form;
 

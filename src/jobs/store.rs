@@ -39,7 +39,10 @@ pub struct JobFilter {
     pub kind: Option<JobKind>,
     /// Only jobs updated after this instant (live updates).
     pub updated_after: Option<time::OffsetDateTime>,
+    /// Rows per page (200 when 0).
     pub limit: i64,
+    /// Rows skipped (pages before this one).
+    pub offset: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -222,7 +225,7 @@ pub async fn list(db: &Db, filter: &JobFilter) -> Result<Vec<Job>> {
         job_select!(),
         "WHERE j.workspace_id = $6 AND ($1 IS NULL OR j.owner_id = $1) AND ($2 IS NULL OR j.status = $2) \
          AND ($3 IS NULL OR j.kind = $3) AND ($4 IS NULL OR j.updated_at > $4) \
-         ORDER BY j.id DESC LIMIT $5"
+         ORDER BY j.id DESC LIMIT $5 OFFSET $7"
     ))
     .bind(filter.owner_id)
     .bind(filter.status.map(JobStatus::as_str))
@@ -230,6 +233,7 @@ pub async fn list(db: &Db, filter: &JobFilter) -> Result<Vec<Job>> {
     .bind(filter.updated_after)
     .bind(if filter.limit > 0 { filter.limit } else { 200 })
     .bind(filter.workspace_id)
+    .bind(filter.offset.max(0))
     .fetch_all(pool)
     .await?);
     rows.into_iter().map(JobRow::into_job).collect()

@@ -20,16 +20,18 @@ pub async fn run(
     file: &str,
     progress: &ProgressSender,
 ) -> Result<Vec<RenderOutput>, JobRunError> {
-    progress.send_replace(("reading training data".into(), 5));
-    let data = tokio::fs::read(media.training().join(file))
-        .await
-        .map_err(RenderError::Io)?;
-    progress.send_replace(("training".into(), 20));
-    let model = crate::ml::train::train_ctr_from_csv(
+    progress.send_replace(("reading and training".into(), 5));
+    let path = media.training().join(file);
+    if let Err(e) = tokio::fs::metadata(&path).await {
+        return Err(RenderError::Io(e).into());
+    }
+    // Parsed once, here, streaming from the file; a malformed row fails the job
+    // with its line and column.
+    let model = crate::ml::train::train_ctr_from_csv_file(
         db,
         job.workspace_id,
         Some(job.owner_id),
-        &data,
+        path,
         SPLIT_SEED,
     )
     .await?;

@@ -98,6 +98,7 @@ pub async fn fit_hook(
         kind: ModelKind::Hook,
         feature_set: FEATURE_SET_VERSION.into(),
         created_by,
+        weights: vec![1.0; y.len()],
         x,
         y,
         split: (train, test),

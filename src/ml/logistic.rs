@@ -1,10 +1,9 @@
-//! Logistic regression trained with linfa (L-BFGS), stored as plain numbers so a
-//! prediction is one dot product and a model is a JSON document in the registry.
+//! Logistic regression (linfa's objective, fitted with weights by
+//! [`super::newton`]), stored as plain numbers so a prediction is one dot product
+//! and a model is a JSON document in the registry.
 
 use super::MlError;
-use linfa::prelude::*;
-use linfa_logistic::LogisticRegression;
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 /// Per-feature centring and scaling learned from the training rows, so the
@@ -17,22 +16,46 @@ pub struct Standardizer {
 
 impl Standardizer {
     pub fn fit(x: ArrayView2<'_, f64>) -> Self {
-        let means: Vec<f64> = x.mean_axis(Axis(0)).map(|m| m.to_vec()).unwrap_or_default();
+        Self::fit_weighted(x, &vec![1.0; x.nrows()])
+    }
+
+    /// Weighted means and (population) standard deviations: a row of weight k
+    /// counts as k rows.
+    pub fn fit_weighted(x: ArrayView2<'_, f64>, weights: &[f64]) -> Self {
+        let total: f64 = weights.iter().sum();
+        let total = if total > 0.0 { total } else { 1.0 };
+        let means: Vec<f64> = x
+            .axis_iter(Axis(1))
+            .map(|column| column.iter().zip(weights).map(|(v, w)| v * w).sum::<f64>() / total)
+            .collect();
         let scales = x
-            .std_axis(Axis(0), 0.0)
-            .iter()
-            .map(|s| if *s > 1e-12 { *s } else { 1.0 })
+            .axis_iter(Axis(1))
+            .zip(&means)
+            .map(|(column, m)| {
+                let variance = column
+                    .iter()
+                    .zip(weights)
+                    .map(|(v, w)| w * (v - m).powi(2))
+                    .sum::<f64>()
+                    / total;
+                let s = variance.sqrt();
+                if s > 1e-12 { s } else { 1.0 }
+            })
             .collect();
         Self { means, scales }
     }
 
     pub fn apply(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
         let mut out = x.to_owned();
-        for (j, mut column) in out.axis_iter_mut(Axis(1)).enumerate() {
+        self.apply_in_place(&mut out);
+        out
+    }
+
+    pub fn apply_in_place(&self, x: &mut Array2<f64>) {
+        for (j, mut column) in x.axis_iter_mut(Axis(1)).enumerate() {
             let (m, s) = (self.means[j], self.scales[j]);
             column.mapv_inplace(|v| (v - m) / s);
         }
-        out
     }
 
     pub fn value(&self, j: usize, v: f64) -> f64 {
@@ -105,30 +128,87 @@ pub fn train(
     y: &[bool],
     options: LogisticOptions,
 ) -> Result<LogisticModel, MlError> {
-    if x.nrows() != y.len() {
+    train_weighted(x, y, &vec![1.0; y.len()], options)
+}
+
+/// Trains on rows `x` with labels `y`, row `i` standing for `weights[i]`
+/// observations (an aggregated export's clicks and non-clicks).
+pub fn train_weighted(
+    x: ArrayView2<'_, f64>,
+    y: &[bool],
+    weights: &[f64],
+    options: LogisticOptions,
+) -> Result<LogisticModel, MlError> {
+    train_weighted_owned(x.to_owned(), y, weights, options)
+}
+
+/// [`train_weighted`] taking the rows, which are standardised in place (no copy
+/// of a large training set).
+pub fn train_weighted_owned(
+    mut x: Array2<f64>,
+    y: &[bool],
+    weights: &[f64],
+    options: LogisticOptions,
+) -> Result<LogisticModel, MlError> {
+    if x.nrows() != y.len() || y.len() != weights.len() {
         return Err(MlError::Shape(format!(
-            "{} rows but {} labels",
+            "{} rows but {} labels and {} weights",
             x.nrows(),
-            y.len()
+            y.len(),
+            weights.len()
         )));
     }
-    if !y.iter().any(|v| *v) || y.iter().all(|v| *v) {
-        return Err(MlError::OneClass);
-    }
-    let scaler = Standardizer::fit(x);
-    let z = scaler.apply(x);
-    let targets: Array1<bool> = Array1::from(y.to_vec());
-    let dataset = Dataset::new(z, targets);
-    let fitted = LogisticRegression::default()
-        .alpha(options.l2)
-        .max_iterations(options.max_iterations)
-        .fit(&dataset)
-        .map_err(|e| MlError::Training(e.to_string()))?;
-    // linfa calls the more frequent class "positive"; express everything as P(true).
-    let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
+    let scaler = Standardizer::fit_weighted(x.view(), weights);
+    scaler.apply_in_place(&mut x);
+    let z = x;
+    let iterations = usize::try_from(options.max_iterations).unwrap_or(usize::MAX);
+    let fitted = super::newton::fit(z.view(), y, weights, options.l2, iterations)?;
     Ok(LogisticModel {
         scaler,
-        weights: fitted.params().iter().map(|w| sign * w).collect(),
-        intercept: sign * fitted.intercept(),
+        weights: fitted.coefficients,
+        intercept: fitted.intercept,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linfa::prelude::*;
+    use linfa_logistic::LogisticRegression;
+    use ndarray::Array1;
+
+    /// The same objective as linfa's L-BFGS fit: unit weights give linfa's model.
+    #[test]
+    fn unit_weights_give_linfas_model() {
+        let rows = 400;
+        let x = Array2::from_shape_fn((rows, 3), |(i, j)| {
+            (((i * 7 + j * 13) % 29) as f64 / 29.0 - 0.5) * (1.0 + j as f64)
+        });
+        let y: Vec<bool> = (0..rows)
+            .map(|i| (x[[i, 0]] * 2.0 - x[[i, 1]] + ((i * 31) % 11) as f64 / 11.0 - 0.5) > 0.2)
+            .collect();
+        let ours = train(x.view(), &y, LogisticOptions::default()).unwrap();
+        let z = ours.scaler.apply(x.view());
+        let dataset = Dataset::new(z, Array1::from(y.clone()));
+        let linfa = LogisticRegression::default()
+            .alpha(LogisticOptions::default().l2)
+            .max_iterations(500)
+            .fit(&dataset)
+            .unwrap();
+        let sign = if linfa.labels().pos.class { 1.0 } else { -1.0 };
+        // linfa stops at a gradient tolerance of 1e-4; Newton goes to the optimum.
+        let close = |a: f64, b: f64| (a - b).abs() <= 2e-3 * (1.0 + b.abs());
+        for (ours, theirs) in ours.weights.iter().zip(linfa.params()) {
+            assert!(close(*ours, sign * theirs), "{ours} vs {}", sign * theirs);
+        }
+        assert!(close(ours.intercept, sign * linfa.intercept()));
+    }
+
+    #[test]
+    fn weighted_scaling_counts_a_row_k_times() {
+        let x = ndarray::array![[1.0], [3.0]];
+        let scaler = Standardizer::fit_weighted(x.view(), &[3.0, 1.0]);
+        assert_eq!(scaler.means, vec![1.5]);
+        assert!((scaler.scales[0] - 0.75f64.sqrt()).abs() < 1e-12);
+    }
 }

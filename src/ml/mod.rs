@@ -11,6 +11,7 @@ pub mod hook;
 pub mod linear;
 pub mod logistic;
 pub mod metrics;
+pub mod newton;
 pub mod predict;
 pub mod registry;
 pub mod regressor;

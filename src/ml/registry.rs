@@ -241,9 +241,13 @@ pub async fn comparable_champion<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// Every model of the workspace with the email of whoever trained it, by kind
-/// and newest first.
-pub async fn list_summaries(db: &Db, workspace_id: i64) -> Result<Vec<ModelSummary>> {
+/// One page of the models of the workspace with the email of whoever trained
+/// it, by kind and newest first (the `models_version_key` index).
+pub async fn list_summaries(
+    db: &Db,
+    workspace_id: i64,
+    page: crate::domain::page::PageRequest,
+) -> Result<Vec<ModelSummary>> {
     let emails: Vec<(i64, String)> = on_pool!(db, pool => sqlx::query_as(
         "SELECT id, email FROM users WHERE workspace_id = $1",
     )
@@ -251,7 +255,7 @@ pub async fn list_summaries(db: &Db, workspace_id: i64) -> Result<Vec<ModelSumma
     .fetch_all(pool)
     .await?);
     let emails: std::collections::HashMap<i64, String> = emails.into_iter().collect();
-    Ok(list(db, workspace_id)
+    Ok(list_rows(db, workspace_id, page.limit(), page.offset())
         .await?
         .iter()
         .map(|m| ModelSummary {
@@ -263,9 +267,21 @@ pub async fn list_summaries(db: &Db, workspace_id: i64) -> Result<Vec<ModelSumma
 
 /// Every model of the workspace, newest first.
 pub async fn list(db: &Db, workspace_id: i64) -> Result<Vec<ModelRecord>> {
-    let sql = format!("{SELECT} WHERE workspace_id = $1 ORDER BY kind, version DESC");
+    list_rows(db, workspace_id, i64::MAX, 0).await
+}
+
+async fn list_rows(
+    db: &Db,
+    workspace_id: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ModelRecord>> {
+    let sql =
+        format!("{SELECT} WHERE workspace_id = $1 ORDER BY kind, version DESC LIMIT $2 OFFSET $3");
     let rows = on_pool!(db, pool => sqlx::query_as::<_, ModelRow>(sqlx::AssertSqlSafe(sql))
         .bind(workspace_id)
+        .bind(limit)
+        .bind(offset)
         .fetch_all(pool)
         .await?);
     rows.into_iter().map(ModelRow::into_record).collect()

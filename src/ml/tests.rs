@@ -76,3 +76,54 @@ fn a_classifier_needs_both_classes() {
         Err(super::MlError::OneClass)
     ));
 }
+
+/// An aggregated export trained with weights gives the model of the same data
+/// expanded to one row per impression (the old, memory-hungry way).
+#[test]
+fn aggregated_rows_train_the_model_of_their_expansion() {
+    use super::csv_import::parse;
+    use super::logistic::train_weighted;
+    let mut aggregated = String::from("clicks,impressions,cpm,placement\n");
+    let mut expanded = String::from("click,cpm,placement\n");
+    for i in 0..12usize {
+        let placement = ["feed", "reels", "stories"][i % 3];
+        let cpm = 1.0 + (i % 5) as f64 * 1.5;
+        let impressions = 150 + i * 37;
+        let clicks = (impressions * (3 + (i % 3) * 4 + i % 5)) / 100;
+        aggregated.push_str(&format!("{clicks},{impressions},{cpm},{placement}\n"));
+        for k in 0..impressions {
+            expanded.push_str(&format!("{},{cpm},{placement}\n", u8::from(k < clicks)));
+        }
+    }
+    let agg = parse(aggregated.as_bytes(), 8).unwrap();
+    let exp = parse(expanded.as_bytes(), 8).unwrap();
+    assert_eq!(agg.encoding, exp.encoding);
+    assert_eq!(agg.total_weight(), exp.total_weight());
+    assert!(agg.x.nrows() <= 24 && exp.x.nrows() > 2000);
+
+    let options = LogisticOptions::default();
+    let weighted = train_weighted(agg.x.view(), &agg.y, &agg.weights, options).unwrap();
+    let plain = train(exp.x.view(), &exp.y, options).unwrap();
+    for (a, b) in weighted.weights.iter().zip(&plain.weights) {
+        assert!(
+            (a - b).abs() < 1e-6,
+            "{:?} vs {:?}",
+            weighted.weights,
+            plain.weights
+        );
+    }
+    assert!((weighted.intercept - plain.intercept).abs() < 1e-6);
+    let p_weighted = weighted.probabilities(agg.x.view());
+    let p_plain = plain.probabilities(agg.x.view());
+    for (a, b) in p_weighted.iter().zip(&p_plain) {
+        assert!((a - b).abs() < 1e-9);
+    }
+    // The metrics read the weights too: weighted AUC of the aggregated rows is the
+    // plain AUC of the expansion.
+    let auc_weighted = super::metrics::weighted_auc(&p_weighted, &agg.y, &agg.weights).unwrap();
+    let auc_plain = auc(&weighted.probabilities(exp.x.view()), &exp.y).unwrap();
+    assert!(
+        (auc_weighted - auc_plain).abs() < 1e-9,
+        "{auc_weighted} vs {auc_plain}"
+    );
+}

@@ -56,15 +56,25 @@ fn select(x: &Array2<f64>, rows: &[usize]) -> Array2<f64> {
 
 /// Held-out classifier metrics of probabilities against labels.
 pub fn classifier_metrics(probabilities: &[f64], labels: &[bool]) -> Metrics {
+    weighted_classifier_metrics(probabilities, labels, &vec![1.0; labels.len()])
+}
+
+/// [`classifier_metrics`] where row `i` stands for `weights[i]` observations;
+/// `test_rows` counts observations.
+pub fn weighted_classifier_metrics(
+    probabilities: &[f64],
+    labels: &[bool],
+    weights: &[f64],
+) -> Metrics {
     Metrics {
-        auc: metrics::auc(probabilities, labels),
-        log_loss: Some(metrics::log_loss(probabilities, labels)),
+        auc: metrics::weighted_auc(probabilities, labels, weights),
+        log_loss: Some(metrics::weighted_log_loss(probabilities, labels, weights)),
         mae: None,
         rmse: None,
         mape: None,
         interval_coverage: None,
-        calibration: metrics::calibration(probabilities, labels, 10),
-        test_rows: labels.len() as u64,
+        calibration: metrics::weighted_calibration(probabilities, labels, weights, 10),
+        test_rows: weights.iter().sum::<f64>().round() as u64,
     }
 }
 
@@ -87,7 +97,36 @@ fn feature_set(encoding: &CsvEncoding) -> String {
     format!("{CSV_FEATURE_SET_PREFIX}{hash:016x}")
 }
 
-/// Trains a CTR model from CSV bytes and registers it for `workspace_id`.
+/// Row indices of a CSV set split into (train, test) by data line, shuffled with
+/// `seed`: the two weighted rows of an aggregated line stay on one side.
+pub fn split_lines(set: &csv_import::CsvTrainingSet, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let (_, test_lines) = split(set.line_count, seed);
+    let mut held_out = vec![false; set.line_count];
+    for line in test_lines {
+        held_out[line] = true;
+    }
+    (0..set.lines.len()).partition(|&row| !held_out[set.lines[row]])
+}
+
+/// Parses the CSV file at `path` (streaming, off the async threads), trains a CTR
+/// model and registers it for `workspace_id`. A refusal names the line and column.
+pub async fn train_ctr_from_csv_file(
+    db: &Db,
+    workspace_id: i64,
+    created_by: Option<i64>,
+    path: std::path::PathBuf,
+    seed: u64,
+) -> Result<ModelRecord> {
+    let set = tokio::task::spawn_blocking(move || {
+        csv_import::parse_file(&path, csv_import::DEFAULT_BUCKETS)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("parsing task failed: {e}")))?
+    .map_err(|e| Error::Invalid(FieldErrors::single("file", e.to_string())))?;
+    train_ctr_from_set(db, workspace_id, created_by, set, seed).await
+}
+
+/// [`train_ctr_from_csv_file`] for CSV bytes already in memory (small inputs, tests).
 pub async fn train_ctr_from_csv(
     db: &Db,
     workspace_id: i64,
@@ -97,14 +136,25 @@ pub async fn train_ctr_from_csv(
 ) -> Result<ModelRecord> {
     let set = csv_import::parse(data, csv_import::DEFAULT_BUCKETS)
         .map_err(|e| Error::Invalid(FieldErrors::single("file", e.to_string())))?;
-    if set.y.len() < 20 {
+    train_ctr_from_set(db, workspace_id, created_by, set, seed).await
+}
+
+async fn train_ctr_from_set(
+    db: &Db,
+    workspace_id: i64,
+    created_by: Option<i64>,
+    set: csv_import::CsvTrainingSet,
+    seed: u64,
+) -> Result<ModelRecord> {
+    if set.total_weight() < 20.0 {
         return Err(Error::Invalid(FieldErrors::single(
             "file",
-            "at least 20 rows are needed to train and evaluate",
+            "at least 20 rows (or impressions) are needed to train and evaluate",
         )));
     }
     let encoding = set.encoding.clone();
     let feature_set = feature_set(&encoding);
+    let split = split_lines(&set, seed);
     let model = fit_classifier(
         db,
         Classifier {
@@ -112,9 +162,10 @@ pub async fn train_ctr_from_csv(
             kind: ModelKind::CtrExport,
             feature_set,
             created_by,
-            split: split(set.y.len(), seed),
+            split,
             x: set.x,
             y: set.y,
+            weights: set.weights,
             input_field: "file",
         },
         |model| serde_json::to_value(CsvCtrModel { encoding, model }),
@@ -131,6 +182,8 @@ pub(crate) struct Classifier {
     pub created_by: Option<i64>,
     pub x: Array2<f64>,
     pub y: Vec<bool>,
+    /// Observations each row stands for (all 1 for one row per observation).
+    pub weights: Vec<f64>,
     /// (train, test) row indices.
     pub split: (Vec<usize>, Vec<usize>),
     /// The input a training failure is reported against (`file`, `creatives`).
@@ -143,9 +196,12 @@ pub(crate) struct Classifier {
 /// kind needs; every stored classifier keeps it under the `model` key.
 pub(crate) async fn fit_classifier(
     db: &Db,
-    job: Classifier,
+    mut job: Classifier,
     wrap: impl FnOnce(LogisticModel) -> serde_json::Result<serde_json::Value>,
 ) -> Result<NewModel> {
+    // The full matrix is dropped once split, and the training rows are scaled in
+    // place, so a large file is held about twice, not four times.
+    let x = std::mem::replace(&mut job.x, Array2::zeros((0, 0)));
     let (train_rows, test_rows) = &job.split;
     if test_rows.is_empty() || train_rows.is_empty() {
         return Err(Error::Invalid(FieldErrors::single(
@@ -153,16 +209,21 @@ pub(crate) async fn fit_classifier(
             "too few rows to hold some out for evaluation",
         )));
     }
-    let (x_train, x_test) = (select(&job.x, train_rows), select(&job.x, test_rows));
+    let (x_train, x_test) = (select(&x, train_rows), select(&x, test_rows));
+    drop(x);
     let y_train: Vec<bool> = train_rows.iter().map(|&i| job.y[i]).collect();
     let y_test: Vec<bool> = test_rows.iter().map(|&i| job.y[i]).collect();
+    let w_train: Vec<f64> = train_rows.iter().map(|&i| job.weights[i]).collect();
+    let w_test: Vec<f64> = test_rows.iter().map(|&i| job.weights[i]).collect();
+    let train_weight: f64 = w_train.iter().sum();
     let model = tokio::task::spawn_blocking(move || {
-        logistic::train(x_train.view(), &y_train, LogisticOptions::default())
+        logistic::train_weighted_owned(x_train, &y_train, &w_train, LogisticOptions::default())
     })
     .await
     .map_err(|e| Error::Internal(format!("training task failed: {e}")))?
     .map_err(|e| Error::Invalid(FieldErrors::single(job.input_field, e.to_string())))?;
-    let metrics = classifier_metrics(&model.probabilities(x_test.view()), &y_test);
+    let metrics =
+        weighted_classifier_metrics(&model.probabilities(x_test.view()), &y_test, &w_test);
     let compared_with = registry::comparable_champion::<LogisticModel>(
         db,
         job.workspace_id,
@@ -173,14 +234,14 @@ pub(crate) async fn fit_classifier(
     .await?
     .map(|(champion_id, old)| Comparison {
         champion_id,
-        metrics: classifier_metrics(&old.probabilities(x_test.view()), &y_test),
+        metrics: weighted_classifier_metrics(&old.probabilities(x_test.view()), &y_test, &w_test),
     });
     let params = wrap(model).map_err(|e| Error::Internal(format!("cannot encode model: {e}")))?;
     Ok(NewModel {
         workspace_id: job.workspace_id,
         kind: job.kind,
         feature_set: job.feature_set,
-        training_rows: train_rows.len() as i64,
+        training_rows: train_weight.round() as i64,
         metrics,
         params,
         created_by: job.created_by,

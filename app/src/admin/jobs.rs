@@ -17,6 +17,7 @@ pub fn JobsConsole() -> impl IntoView {
     let query = use_query_map();
     let status = move || query.read().get("status").unwrap_or_default();
     let kind = move || query.read().get("kind").unwrap_or_default();
+    let page = crate::pager::page_from_query("");
     let actions = JobActions {
         cancel: ServerAction::<CancelJob>::new(),
         retry: ServerAction::<RetryJob>::new(),
@@ -31,9 +32,10 @@ pub fn JobsConsole() -> impl IntoView {
                 actions.cancel.version().get(),
                 actions.retry.version().get(),
                 delete.map(|d| d.version().get()),
+                page(),
             )
         },
-        |(status, kind, ..)| list_jobs(true, status, kind),
+        |(status, kind, _, _, _, (page, per_page))| list_jobs(true, status, kind, page, per_page),
     );
     let live = crate::renders::live_jobs(true);
     let error = Signal::derive(move || {
@@ -78,6 +80,7 @@ pub fn JobsConsole() -> impl IntoView {
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                     {move || Suspend::new(async move {
                         jobs.await.map(|listed| {
+                            let count = listed.len();
                             view! {
                                 {move || {
                                     let (s, k) = (status(), kind());
@@ -85,6 +88,7 @@ pub fn JobsConsole() -> impl IntoView {
                                     shown.retain(|j| (s.is_empty() || j.status.as_str() == s) && (k.is_empty() || j.kind.as_str() == k));
                                     view! { <JobsTable jobs=shown actions show_owner=true /> }
                                 }}
+                                <crate::pager::Pager prefix="" shown=count />
                             }
                         })
                     })}

@@ -6,12 +6,21 @@ use crate::error::AppResult;
 use leptos::prelude::*;
 use titan::domain::Campaign;
 
-/// Campaigns of the caller's workspace, newest first.
+/// One page of the campaigns of the caller's workspace, newest first (`page`
+/// from 1, `per_page` 1–200, default 50).
 #[server(prefix = "/api", endpoint = "campaigns/list")]
-pub async fn list_campaigns(#[server(default)] include_archived: bool) -> AppResult<Vec<Campaign>> {
+pub async fn list_campaigns(
+    #[server(default)] include_archived: bool,
+    #[server(default)] page: String,
+    #[server(default)] per_page: String,
+) -> AppResult<Vec<Campaign>> {
     use crate::guard::{require_user, state};
     let user = require_user()?;
-    Ok(titan::campaigns::list(&state()?.db, user.workspace_id, include_archived).await?)
+    let page = crate::pager::parse_page(&page, &per_page)?;
+    Ok(
+        titan::campaigns::list_page(&state()?.db, user.workspace_id, include_archived, page)
+            .await?,
+    )
 }
 
 /// One campaign of the caller's workspace.

@@ -2,6 +2,7 @@
 
 use super::api::{ChangeCampaignStatus, CreateCampaign, list_campaigns};
 use super::form::CampaignFields;
+use crate::pager::Pager;
 use crate::ui::{ErrorPanel, FormError, Loading};
 use leptos::html::Form;
 use leptos::prelude::*;
@@ -13,15 +14,17 @@ pub fn CampaignsPage() -> impl IntoView {
     let create = ServerAction::<CreateCampaign>::new();
     let change = ServerAction::<ChangeCampaignStatus>::new();
     let (show_archived, set_show_archived) = signal(false);
+    let page = crate::pager::page_from_query("");
     let campaigns = Resource::new(
         move || {
             (
                 create.version().get(),
                 change.version().get(),
                 show_archived.get(),
+                page(),
             )
         },
-        |(_, _, archived)| list_campaigns(archived),
+        |(_, _, archived, (page, per_page))| list_campaigns(archived, page, per_page),
     );
     let create_error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
 
@@ -67,7 +70,13 @@ pub fn CampaignsPage() -> impl IntoView {
                 <Transition fallback=Loading>
                     <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                         {move || Suspend::new(async move {
-                            campaigns.await.map(|list| view! { <CampaignTable list change /> })
+                            campaigns.await.map(|list| {
+                                let shown = list.len();
+                                view! {
+                                    <CampaignTable list change />
+                                    <Pager prefix="" shown />
+                                }
+                            })
                         })}
                     </ErrorBoundary>
                 </Transition>

@@ -5,12 +5,16 @@ use crate::error::AppResult;
 use leptos::prelude::*;
 use titan::domain::job::{Asset, Job};
 
-/// Clips of the caller's workspace.
+/// One page of the clips of the caller's workspace, newest first.
 #[server(prefix = "/api", endpoint = "renders/assets")]
-pub async fn list_assets() -> AppResult<Vec<Asset>> {
+pub async fn list_assets(
+    #[server(default)] page: String,
+    #[server(default)] per_page: String,
+) -> AppResult<Vec<Asset>> {
     use crate::guard::{require_user, state};
     let user = require_user()?;
-    Ok(titan::assets::list(&state()?.db, user.workspace_id).await?)
+    let page = crate::pager::parse_page(&page, &per_page)?;
+    Ok(titan::assets::list(&state()?.db, user.workspace_id, page).await?)
 }
 
 /// Queues a render of scenes cut from clips, in every chosen format.
@@ -122,14 +126,16 @@ pub async fn queue_variants(
     }
 }
 
-/// Jobs the caller may see, newest first. `all` lists every user's jobs of the
-/// workspace and is for admins only; filters take a status or kind code, or
-/// nothing.
+/// One page of the jobs the caller may see, newest first. `all` lists every
+/// user's jobs of the workspace and is for admins only; filters take a status or
+/// kind code, or nothing.
 #[server(prefix = "/api", endpoint = "jobs/list")]
 pub async fn list_jobs(
     #[server(default)] all: bool,
     #[server(default)] status: String,
     #[server(default)] kind: String,
+    #[server(default)] page: String,
+    #[server(default)] per_page: String,
 ) -> AppResult<Vec<Job>> {
     use crate::error::AppError;
     use crate::guard::{require_user, state};
@@ -154,10 +160,12 @@ pub async fn list_jobs(
             )]))
         })?),
     };
+    let page = crate::pager::parse_page(&page, &per_page)?;
     let filter = titan::jobs::JobFilter {
         status,
         kind,
-        limit: 200,
+        limit: page.limit(),
+        offset: page.offset(),
         ..scope
     };
     Ok(titan::jobs::store::list(&state()?.db, &filter).await?)

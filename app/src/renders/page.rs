@@ -3,6 +3,7 @@
 use super::api::{CancelJob, QueueRender, QueueVariants, RetryJob, list_assets, list_jobs};
 use super::jobs_table::{JobActions, JobsTable};
 use super::live;
+use crate::pager::Pager;
 use crate::ui::{ErrorPanel, FieldMessage, FormError, Loading};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,7 +24,9 @@ pub fn RendersPage() -> impl IntoView {
         retry: ServerAction::<RetryJob>::new(),
         delete: None,
     };
-    let assets = Resource::new(|| (), |_| list_assets());
+    let clips_page = crate::pager::page_from_query("clips_");
+    let jobs_page = crate::pager::page_from_query("jobs_");
+    let assets = Resource::new(clips_page, |(page, per_page)| list_assets(page, per_page));
     let jobs = Resource::new(
         move || {
             (
@@ -31,9 +34,10 @@ pub fn RendersPage() -> impl IntoView {
                 variants.version().get(),
                 actions.cancel.version().get(),
                 actions.retry.version().get(),
+                jobs_page(),
             )
         },
-        |_| list_jobs(false, String::new(), String::new()),
+        |(.., (page, per_page))| list_jobs(false, String::new(), String::new(), page, per_page),
     );
     let live = live::subscribe(false);
     let query = use_query_map();
@@ -67,7 +71,15 @@ pub fn RendersPage() -> impl IntoView {
                 {move || uploaded().map(|id| view! { <p class="mt-2 text-sm text-emerald-700">{format!("Clip #{id} uploaded.")}</p> })}
                 <Suspense fallback=Loading>
                     <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
-                        {move || Suspend::new(async move { assets.await.map(|list| view! { <AssetList list /> }) })}
+                        {move || Suspend::new(async move {
+                            assets.await.map(|list| {
+                                let shown = list.len();
+                                view! {
+                                    <AssetList list />
+                                    <Pager prefix="clips_" shown />
+                                }
+                            })
+                        })}
                     </ErrorBoundary>
                 </Suspense>
             </section>
@@ -127,7 +139,11 @@ pub fn RendersPage() -> impl IntoView {
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                     {move || Suspend::new(async move {
                         jobs.await.map(|listed| {
-                            view! { {move || view! { <JobsTable jobs=live::merge(listed.clone(), &live.read()) actions /> }} }
+                            let shown = listed.len();
+                            view! {
+                                {move || view! { <JobsTable jobs=live::merge(listed.clone(), &live.read()) actions /> }}
+                                <Pager prefix="jobs_" shown />
+                            }
                         })
                     })}
                 </ErrorBoundary>

@@ -19,14 +19,19 @@ pub struct CreativeChoice {
     pub held_out: bool,
 }
 
-/// Creatives of the caller's workspace for the picker: ones with a video first.
+/// One page of the creatives of the caller's workspace (newest first) for the
+/// picker: on the page, ones with a video first.
 #[server(prefix = "/api", endpoint = "creatives/list")]
-pub async fn list_creatives() -> AppResult<Vec<CreativeChoice>> {
+pub async fn list_creatives(
+    #[server(default)] page: String,
+    #[server(default)] per_page: String,
+) -> AppResult<Vec<CreativeChoice>> {
     use crate::guard::{require_user, state};
     let user = require_user()?;
+    let page = crate::pager::parse_page(&page, &per_page)?;
     let db = &state()?.db;
     let trained = titan::ml::creative_models::champion_training_set(db, user.workspace_id).await?;
-    let mut list: Vec<CreativeChoice> = titan::creatives::list(db, user.workspace_id)
+    let mut list: Vec<CreativeChoice> = titan::creatives::list_page(db, user.workspace_id, page)
         .await?
         .into_iter()
         .map(|c| CreativeChoice {

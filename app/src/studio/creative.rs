@@ -4,6 +4,7 @@
 
 use super::api::{AnalyzeCreative, CreateCreative, get_creative, list_creatives};
 use crate::error::AppError;
+use crate::pager::Pager;
 use crate::ui::{ErrorPanel, FieldMessage, FormError, Loading};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -32,7 +33,11 @@ pub fn CreativeWorkbench(live: crate::renders::LiveJobs) -> impl IntoView {
         let id = queued.get()?;
         live.with(|jobs| jobs.get(&id).map(|j| (j.status, j.stage.clone())))
     });
-    let creatives = Resource::new(move || create.version().get(), |_| list_creatives());
+    let page = crate::pager::page_from_query("creatives_");
+    let creatives = Resource::new(
+        move || (create.version().get(), page()),
+        |(_, (page, per_page))| list_creatives(page, per_page),
+    );
     let detail = Resource::new(
         move || (selected.get(), queued.get(), followed.get()),
         move |(id, job, _)| async move {
@@ -51,8 +56,12 @@ pub fn CreativeWorkbench(live: crate::renders::LiveJobs) -> impl IntoView {
                     {move || Suspend::new(async move {
                         creatives.await.map(|list| {
                             let current = selected.get_untracked();
+                            let shown = list.len();
+                            let (page_value, per_page_value) = page();
                             view! {
                                 <form method="get" action="/studio" class="flex items-end gap-3">
+                                    <input type="hidden" name="creatives_page" value=page_value />
+                                    <input type="hidden" name="creatives_per_page" value=per_page_value />
                                     <label class="block flex-1 text-sm font-medium">
                                         "Creative"
                                         <select name="creative" class=INPUT data-testid="creative-picker">
@@ -72,6 +81,7 @@ pub fn CreativeWorkbench(live: crate::renders::LiveJobs) -> impl IntoView {
                                     </label>
                                     <button type="submit" class="rounded border border-slate-300 px-4 py-2 hover:bg-slate-100">"Open"</button>
                                 </form>
+                                <Pager prefix="creatives_" shown />
                             }
                         })
                     })}
@@ -229,8 +239,10 @@ fn NewCreativeForm(create: ServerAction<CreateCreative>) -> impl IntoView {
     let options = Resource::new(
         || (),
         |_| async {
-            let campaigns = crate::campaigns::list_campaigns(false).await?;
-            let clips = crate::renders::list_assets().await?;
+            // The choices of the form: the newest 200 of each.
+            let campaigns =
+                crate::campaigns::list_campaigns(false, String::new(), "200".into()).await?;
+            let clips = crate::renders::list_assets(String::new(), "200".into()).await?;
             Ok::<_, AppError>((campaigns, clips))
         },
     );

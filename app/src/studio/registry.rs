@@ -3,6 +3,7 @@
 //! roll back, and score an export row with a CSV-trained CTR champion.
 
 use crate::error::AppResult;
+use crate::pager::Pager;
 use crate::ui::{ErrorPanel, FormError, Loading};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -10,10 +11,14 @@ use titan::domain::model::{CtrPrediction, ModelStatus, ModelSummary};
 
 /// Models of the caller's workspace, by kind and newest version first.
 #[server(prefix = "/api", endpoint = "models/list")]
-pub async fn list_models() -> AppResult<Vec<ModelSummary>> {
+pub async fn list_models(
+    #[server(default)] page: String,
+    #[server(default)] per_page: String,
+) -> AppResult<Vec<ModelSummary>> {
     use crate::guard::{require_user, state};
     let user = require_user()?;
-    Ok(titan::ml::registry::list_summaries(&state()?.db, user.workspace_id).await?)
+    let page = crate::pager::parse_page(&page, &per_page)?;
+    Ok(titan::ml::registry::list_summaries(&state()?.db, user.workspace_id, page).await?)
 }
 
 /// Makes a model the champion of its kind. Admin only (decided in the core).
@@ -127,7 +132,11 @@ pub fn Registry(
     refresh: Signal<usize>,
 ) -> impl IntoView {
     let me = Resource::new(|| (), |_| crate::auth::current_user());
-    let models = Resource::new(move || refresh.get(), |_| list_models());
+    let page = crate::pager::page_from_query("models_");
+    let models = Resource::new(
+        move || (refresh.get(), page()),
+        |(_, (page, per_page))| list_models(page, per_page),
+    );
     let error = Signal::derive(move || {
         promote
             .value()
@@ -143,7 +152,13 @@ pub fn Registry(
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                     {move || Suspend::new(async move {
                         let admin = me.await.map(|u| u.role.is_admin()).unwrap_or(false);
-                        models.await.map(|list| view! { <ModelTable list admin promote rollback /> })
+                        models.await.map(|list| {
+                            let shown = list.len();
+                            view! {
+                                <ModelTable list admin promote rollback />
+                                <Pager prefix="models_" shown />
+                            }
+                        })
                     })}
                 </ErrorBoundary>
             </Transition>

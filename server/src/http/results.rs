@@ -3,15 +3,13 @@
 //! rows are stored with the creatives, replacing days already there.
 
 use super::uploads::{
-    FormReturn, Received, Refusal, UploadState, multipart_upload, receive_file, remove,
+    CSV_LIMIT_BYTES, FormReturn, Received, Refusal, UploadState, multipart_upload, receive_file,
+    remove,
 };
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use titan::results_import::{self, ImportSummary};
-
-/// Largest results report: 100,000 rows of a few dozen bytes each, with room.
-const RESULTS_LIMIT_BYTES: u64 = 32 * 1024 * 1024;
 
 /// `POST /api/v1/creative-results`, multipart with one `file` field (CSV).
 pub async fn upload_results(State(state): State<UploadState>, request: Request) -> Response {
@@ -25,7 +23,7 @@ pub async fn upload_results(State(state): State<UploadState>, request: Request) 
         back,
         |summary: &ImportSummary| summary.rows,
         |user, multipart| async move {
-            let limit = RESULTS_LIMIT_BYTES.min(state.limit_bytes);
+            let limit = CSV_LIMIT_BYTES.min(state.limit_bytes);
             let Received { tmp, .. } = receive_file(&state.jobs.media, limit, multipart).await?;
             let read = tokio::fs::read(&tmp).await;
             remove(&tmp).await;

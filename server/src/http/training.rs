@@ -1,15 +1,20 @@
-//! Training data uploads: a CSV export is checked right away (a malformed file is
-//! refused with its line and column, and nothing is kept), stored, and a
-//! `train_ctr` job is queued.
+//! Training data uploads: the CSV export is streamed to disk (at most 32 MiB),
+//! its header checked (a label column, at most 256 columns; a refusal names the
+//! line and nothing is kept), stored, and a `train_ctr` job queued. The rows are
+//! parsed once, by the job, streaming: a malformed row fails the job with its
+//! line and column, and the request never holds the file in memory.
 
 use super::uploads::{
-    FormReturn, Received, Refusal, UploadState, multipart_upload, receive_file, remove,
+    CSV_LIMIT_BYTES, FormReturn, Received, Refusal, UploadState, multipart_upload, receive_file,
+    remove,
 };
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use std::path::Path;
 use titan::domain::job::{Job, JobInput};
 use titan::ml::csv_import;
+use tokio::io::AsyncReadExt;
 
 /// `POST /api/v1/training-data`, multipart with one `file` field (CSV).
 pub async fn upload_training_data(State(state): State<UploadState>, request: Request) -> Response {
@@ -23,36 +28,12 @@ pub async fn upload_training_data(State(state): State<UploadState>, request: Req
         back,
         |job: &Job| job.id,
         |user, multipart| async move {
+            let limit = CSV_LIMIT_BYTES.min(state.limit_bytes);
             let Received { tmp, original, .. } =
-                receive_file(&state.jobs.media, state.limit_bytes, multipart).await?;
-            let data = match tokio::fs::read(&tmp).await {
-                Ok(data) => data,
-                Err(e) => {
-                    remove(&tmp).await;
-                    tracing::error!(error = %e, "training upload unreadable");
-                    return Err(Refusal::new(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "The upload could not be read.",
-                    ));
-                }
-            };
-            let checked = tokio::task::spawn_blocking(move || {
-                csv_import::parse(&data, csv_import::DEFAULT_BUCKETS).map(|_| ())
-            })
-            .await
-            .unwrap_or_else(|e| {
-                Err(csv_import::CsvError {
-                    line: 0,
-                    column: "-".into(),
-                    message: e.to_string(),
-                })
-            });
-            if let Err(e) = checked {
+                receive_file(&state.jobs.media, limit, multipart).await?;
+            if let Err(refusal) = check_header(&tmp).await {
                 remove(&tmp).await;
-                return Err(Refusal::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("file: {e}"),
-                ));
+                return Err(refusal);
             }
             let name = tmp
                 .file_name()
@@ -86,4 +67,24 @@ pub async fn upload_training_data(State(state): State<UploadState>, request: Req
         },
     )
     .await
+}
+
+/// Reads at most the first record's worth of the file and checks the header.
+async fn check_header(path: &Path) -> Result<(), Refusal> {
+    let unreadable = |e: std::io::Error| {
+        tracing::error!(error = %e, path = %path.display(), "training upload unreadable");
+        Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The upload could not be read.",
+        )
+    };
+    let file = tokio::fs::File::open(path).await.map_err(unreadable)?;
+    let mut start = Vec::new();
+    file.take(csv_import::MAX_RECORD_BYTES + 1)
+        .read_to_end(&mut start)
+        .await
+        .map_err(unreadable)?;
+    csv_import::check_header(&start)
+        .map(|_| ())
+        .map_err(|e| Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, format!("file: {e}")))
 }

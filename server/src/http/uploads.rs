@@ -14,6 +14,11 @@ use titan::jobs::service::Jobs;
 use titan_app::guard::CurrentUser;
 use tokio::io::AsyncWriteExt;
 
+/// Largest CSV import (a results report, training data): 100,000 rows of a few
+/// dozen bytes each, with room. Below the general upload limit, which is sized
+/// for videos.
+pub(crate) const CSV_LIMIT_BYTES: u64 = 32 * 1024 * 1024;
+
 #[derive(Clone, Debug)]
 pub struct UploadState {
     pub jobs: Jobs,

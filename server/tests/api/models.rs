@@ -30,7 +30,6 @@ async fn a_csv_export_trains_a_registered_ctr_model_and_bad_files_name_line_and_
     app.login_ok(MARKETER_EMAIL).await;
 
     for (csv, needle) in [
-        ("click,cpm\n1,2.5\n0,abc\n", "line 3, column cpm"),
         ("cpm,placement\n1,feed\n", "missing label column"),
         ("", "the file is empty"),
     ] {
@@ -45,6 +44,26 @@ async fn a_csv_export_trains_a_registered_ctr_model_and_bad_files_name_line_and_
             .next()
             .is_none(),
         "refused files are not kept"
+    );
+
+    // Rows are read by the job, not the request: a bad row fails the job, and the
+    // job says where.
+    let response = upload_csv(&app, "click,cpm\n1,2.5\n0,abc\n").await;
+    assert_eq!(response.status(), 201);
+    let job: Value = response.json().await.unwrap();
+    let failed = wait_for(
+        &app,
+        job["id"].as_i64().unwrap(),
+        "failed",
+        Duration::from_secs(60),
+    )
+    .await;
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("file: line 3, column cpm: expected a number"),
+        "{failed}"
     );
 
     let response = upload_csv(&app, &export(2000, true)).await;
