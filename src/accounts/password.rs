@@ -64,8 +64,11 @@ pub const MIN_PASSWORD_LEN: usize = 10;
 
 /// Hashes `password` with Argon2id and a random salt.
 pub async fn hash_password(password: String) -> Result<String> {
-    let _permit = hashing_permit().await?;
+    // The permit moves into the blocking task: a request dropped mid-hash (its
+    // client gone) must not free a permit while Argon2 still runs.
+    let permit = hashing_permit().await?;
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -84,9 +87,10 @@ pub async fn verify_password(
     checks: &PasswordChecks,
 ) -> Result<bool> {
     let known = stored.is_some();
-    let _permit = hashing_permit().await?;
+    let permit = hashing_permit().await?;
     let checks = checks.clone();
     let matches = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let stored = stored.unwrap_or_else(|| dummy_hash().to_owned());
         let parsed = PasswordHash::new(&stored)
             .map_err(|e| Error::Internal(format!("stored password hash is malformed: {e}")))?;

@@ -155,6 +155,19 @@ pub enum JobRunError {
 }
 
 impl JobRunError {
+    /// What the job row says, for the people who see it: refusals and render
+    /// failures in their own words; a database error, a file-system error or a
+    /// panic as a plain sentence with the job id (the detail is in the log).
+    pub fn user_message(&self, job_id: i64) -> String {
+        match self {
+            JobRunError::Setup(Error::Invalid(_) | Error::NotFound(_) | Error::Conflict(_))
+            | JobRunError::Render(
+                RenderError::Failed { .. } | RenderError::Killed { .. } | RenderError::Cancelled,
+            ) => self.to_string(),
+            _ => format!("failed on the server's side; the log has the details (job {job_id})"),
+        }
+    }
+
     pub fn is_transient(&self) -> bool {
         match self {
             JobRunError::Render(e) => e.is_transient(),

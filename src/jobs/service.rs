@@ -175,6 +175,12 @@ impl Jobs {
     /// Queues a failed, cancelled or dead job again with fresh attempts.
     pub async fn retry(&self, user: &SessionUser, id: i64) -> Result<Job> {
         self.visible(user, id).await?;
+        // The same quota as a new job (counted, not locked: a retry race can
+        // overshoot by the number of simultaneous retries).
+        let active = store::active_in_workspace(&self.db, user.workspace_id).await?;
+        if active >= self.quotas.active_jobs {
+            return Err(crate::quotas::jobs_full(active));
+        }
         let queue_key = new_queue_key();
         let job = store::reset_for_retry(&self.db, id, &queue_key).await?;
         let priority = super::queue::fair_priority(store::active_before(&self.db, id).await?);

@@ -193,6 +193,16 @@ pub async fn insert_within(
     }
 }
 
+/// Jobs of a workspace queued or running.
+pub async fn active_in_workspace(db: &Db, workspace_id: i64) -> Result<i64> {
+    Ok(on_pool!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM background_jobs WHERE workspace_id = $1 AND status IN ('queued', 'running')",
+    )
+    .bind(workspace_id)
+    .fetch_one(pool)
+    .await?))
+}
+
 /// How many other jobs of job `id`'s workspace were queued or running before it
 /// (for its fair priority when it is queued again).
 pub async fn active_before(db: &Db, id: i64) -> Result<i64> {

@@ -167,11 +167,11 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
             Ok(())
         }
         Err(e) if !e.is_transient() => {
-            let message = e.to_string();
+            let message = e.user_message(id);
             if matches!(e, JobRunError::Panicked(_)) {
-                tracing::error!(job_id = id, error = %message, "job panicked; failed, not retried");
+                tracing::error!(job_id = id, error = %e, "job panicked; failed, not retried");
             } else {
-                tracing::warn!(job_id = id, error = %message, "job failed; not retried");
+                tracing::warn!(job_id = id, error = %e, "job failed; not retried");
             }
             record(
                 store::finish(&env.db, id, JobStatus::Failed, &[], Some(&message)).await,
@@ -180,7 +180,8 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
             Err(AbortError::new(AttemptFailed(message)).into())
         }
         Err(e) => {
-            let message = e.to_string();
+            tracing::warn!(job_id = id, error = %e, "job attempt failed");
+            let message = e.user_message(id);
             if job.attempts >= job.max_attempts {
                 tracing::error!(job_id = id, error = %message, attempts = job.attempts, "job dead");
                 let text = format!("{message} (after {} attempts)", job.attempts);

@@ -322,12 +322,27 @@ pub fn parse_loudness(stderr: &str) -> Option<Loudness> {
     let start = stderr.rfind('{')?;
     let end = stderr[start..].find('}')? + start;
     let m: Measurement = serde_json::from_str(&stderr[start..=end]).ok()?;
-    let integrated = m.input_i.trim().parse::<f64>().unwrap_or(f64::NEG_INFINITY);
-    if integrated.is_finite() && integrated > SILENCE_LUFS {
-        Some(Loudness::Measured(m))
-    } else {
-        Some(Loudness::Silent)
+    let number = |v: &str| v.trim().parse::<f64>().ok().filter(|x| x.is_finite());
+    let integrated = number(&m.input_i).unwrap_or(f64::NEG_INFINITY);
+    if integrated <= SILENCE_LUFS {
+        return Some(Loudness::Silent);
     }
+    // The figures go into the second pass's filter graph: numbers only.
+    let figures = [
+        &m.input_i,
+        &m.input_tp,
+        &m.input_lra,
+        &m.input_thresh,
+        &m.target_offset,
+    ];
+    let mut clean = figures.iter().map(|v| number(v).map(|x| format!("{x:.2}")));
+    Some(Loudness::Measured(Measurement {
+        input_i: clean.next()??,
+        input_tp: clean.next()??,
+        input_lra: clean.next()??,
+        input_thresh: clean.next()??,
+        target_offset: clean.next()??,
+    }))
 }
 
 /// A line of the encode's log that means content was dropped: a text layer
@@ -424,6 +439,12 @@ mod tests {
         };
         assert_eq!(l.input_i, "-23.01");
         assert_eq!(l.target_offset, "0.01");
+        let injected = stderr.replace("\"-20.00\"", "\"-20:measured_I=0[x];[x]anull\"");
+        assert_eq!(
+            parse_loudness(&injected),
+            None,
+            "only numbers reach the graph"
+        );
         let silent = "{\n\"input_i\" : \"-inf\",\n\"input_tp\" : \"-inf\",\n\"input_lra\" : \"0.00\",\n\"input_thresh\" : \"-70.00\",\n\"target_offset\" : \"inf\"\n}";
         assert_eq!(parse_loudness(silent), Some(Loudness::Silent));
     }

@@ -47,7 +47,8 @@ pub async fn upload_training_data(State(state): State<UploadState>, request: Req
                     "The upload could not be stored.",
                 ));
             }
-            state
+            let stored = state.jobs.media.training().join(&name);
+            let queued = state
                 .jobs
                 .enqueue(
                     &user,
@@ -56,14 +57,24 @@ pub async fn upload_training_data(State(state): State<UploadState>, request: Req
                         original_name: original,
                     },
                 )
-                .await
-                .map_err(|e| {
-                    tracing::error!(error = %e, user_id = user.id, "training job not queued");
-                    Refusal::new(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "The training job could not be queued.",
-                    )
-                })
+                .await;
+            queued.map_err(|e| {
+                // Nothing of a refused upload is kept.
+                let stored = stored.clone();
+                tokio::spawn(async move { remove(&stored).await });
+                match e {
+                    titan::Error::QuotaExceeded { message, .. } => {
+                        Refusal::new(StatusCode::TOO_MANY_REQUESTS, format!("file: {message}"))
+                    }
+                    other => {
+                        tracing::error!(error = %other, user_id = user.id, "training job not queued");
+                        Refusal::new(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "The training job could not be queued.",
+                        )
+                    }
+                }
+            })
         },
     )
     .await
