@@ -33,7 +33,7 @@ test("upload a clip, render two formats, watch progress reach 100 %, play the ou
   // A non-video is refused with a clear message.
   await page.locator('input[name="file"]').setInputFiles({ name: "notes.mp4", mimeType: "video/mp4", buffer: Buffer.from("not a video") });
   await page.getByRole("button", { name: "Upload", exact: true }).click();
-  await expect(page.getByTestId("upload-error")).toContainText("not a readable video");
+  await expect(page.getByTestId("upload-error")).toContainText("not a video Titan can read");
   await page.locator('body[data-hydrated="true"]').waitFor();
 
   const form = page.locator("form", { has: page.getByRole("button", { name: "Queue render" }) });
