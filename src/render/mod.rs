@@ -8,6 +8,7 @@
 //! atomic rename, thumbnail, with progress reports and prompt cancellation.
 
 pub mod analyze;
+pub mod ffmpeg_report;
 pub mod graph;
 pub mod limits;
 pub mod probe;
