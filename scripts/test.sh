@@ -19,8 +19,10 @@ cargo clippy -p titan-app --features hydrate --target wasm32-unknown-unknown -- 
 step "tests on SQLite"
 cargo test --workspace
 
-step "tests on PostgreSQL"
-scripts/with-postgres.sh cargo test --workspace
+# Unit tests touch no database (the engine's simulations take a minute): the
+# PostgreSQL pass runs the integration tests only.
+step "integration tests on PostgreSQL"
+scripts/with-postgres.sh cargo test --workspace --test '*'
 
 step "browser tests (Chromium)"
 scripts/e2e.sh

@@ -216,6 +216,8 @@ pub struct DailyRow {
     pub impressions: i64,
     pub views_3s: i64,
     pub clicks: i64,
+    /// Conversions the platform reported (0 when the report has no such column).
+    pub conversions: i64,
     pub spend_cents: i64,
     pub revenue_cents: i64,
     pub pipeline_revenue_cents: i64,
@@ -242,9 +244,10 @@ macro_rules! write_daily {
         let d: &DailyRow = $day;
         sqlx::query(
             "INSERT INTO creative_daily (creative_id, day, impressions, views_3s, clicks, spend_cents, \
-             revenue_cents, pipeline_revenue_cents, is_demo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             revenue_cents, pipeline_revenue_cents, is_demo, conversions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (creative_id, day) DO UPDATE SET impressions = excluded.impressions, \
              views_3s = excluded.views_3s, clicks = excluded.clicks, spend_cents = excluded.spend_cents, \
+             conversions = excluded.conversions, \
              revenue_cents = excluded.revenue_cents, pipeline_revenue_cents = excluded.pipeline_revenue_cents, \
              is_demo = excluded.is_demo",
         )
@@ -257,6 +260,7 @@ macro_rules! write_daily {
         .bind(d.revenue_cents)
         .bind(d.pipeline_revenue_cents)
         .bind($is_demo)
+        .bind(d.conversions)
         .execute(&mut *$tx)
         .await?;
     }};
@@ -358,4 +362,19 @@ pub async fn set_analysis(
         .await
         .map(|_| ())?);
     Ok(())
+}
+
+/// Ids and names of a campaign's creatives (at most 500, newest first), for
+/// choosing experiment arms.
+pub async fn names_in_campaign(
+    db: &Db,
+    workspace_id: i64,
+    campaign_id: i64,
+) -> Result<Vec<(i64, String)>> {
+    Ok(on_pool!(db, pool => sqlx::query_as(
+        "SELECT id, name FROM creatives WHERE workspace_id = $1 AND campaign_id = $2 ORDER BY id DESC LIMIT 500")
+        .bind(workspace_id)
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await?))
 }

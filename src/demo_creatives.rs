@@ -60,6 +60,8 @@ pub struct Missing {
     pub training: bool,
     /// Not every demo video is there to analyse.
     pub videos: bool,
+    /// No demo experiment yet.
+    pub experiment: bool,
 }
 
 /// What the demo workspace lacks: everything on a first start; on a later one,
@@ -71,7 +73,8 @@ pub async fn missing(db: &Db) -> Result<Option<Missing>> {
          NOT EXISTS (SELECT 1 FROM creatives c WHERE c.workspace_id = w.id AND c.asset_id IS NULL) AS history, \
          NOT EXISTS (SELECT 1 FROM models m WHERE m.workspace_id = w.id) \
            AND NOT EXISTS (SELECT 1 FROM background_jobs j WHERE j.workspace_id = w.id AND j.kind = 'train_models') AS training, \
-         (SELECT COUNT(*) FROM creatives c WHERE c.workspace_id = w.id AND c.asset_id IS NOT NULL AND c.is_demo) < $1 AS videos \
+         (SELECT COUNT(*) FROM creatives c WHERE c.workspace_id = w.id AND c.asset_id IS NOT NULL AND c.is_demo) < $1 AS videos, \
+         NOT EXISTS (SELECT 1 FROM experiments e WHERE e.workspace_id = w.id AND e.is_demo) AS experiment \
          FROM workspaces w JOIN users u ON u.workspace_id = w.id \
          WHERE w.is_demo AND u.is_demo AND u.role = 'admin' \
          ORDER BY w.id, u.id LIMIT 1",
@@ -79,7 +82,7 @@ pub async fn missing(db: &Db) -> Result<Option<Missing>> {
     .bind(DEMO_VIDEOS.len() as i64)
     .fetch_optional(pool)
     .await?);
-    Ok(found.filter(|m| m.history || m.training || m.videos))
+    Ok(found.filter(|m| m.history || m.training || m.videos || m.experiment))
 }
 
 /// Adds what the demo workspace lacks: the history, the training job, the demo
@@ -93,6 +96,9 @@ pub async fn complete(db: &Db, jobs: &Jobs, missing: Missing) -> Result<()> {
     } = missing;
     if missing.history {
         seed_history(db, workspace_id).await?;
+    }
+    if missing.experiment {
+        crate::demo_experiment::seed(db, workspace_id, admin_id).await?;
     }
     if missing.training {
         let job = queue_training(jobs, workspace_id, admin_id).await?;

@@ -12,6 +12,9 @@ pub enum Error {
     /// The acting user may not do this (it needs the admin role).
     #[error("this needs the admin role")]
     Forbidden,
+    /// An API key was used outside the scopes it was given.
+    #[error("this API key lacks the `{0}` scope")]
+    MissingScope(crate::domain::api_key::Scope),
     #[error("invalid email or password")]
     InvalidCredentials,
     #[error("too many failed sign-ins; try again in {retry_after_secs} s")]

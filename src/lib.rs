@@ -12,6 +12,10 @@ pub mod validation;
 #[cfg(feature = "server")]
 pub mod accounts;
 #[cfg(feature = "server")]
+pub mod api_keys;
+#[cfg(feature = "server")]
+pub mod api_reads;
+#[cfg(feature = "server")]
 pub mod assets;
 #[cfg(feature = "server")]
 pub mod campaigns;
@@ -24,7 +28,11 @@ pub mod demo;
 #[cfg(feature = "server")]
 pub mod demo_creatives;
 #[cfg(feature = "server")]
+pub mod demo_experiment;
+#[cfg(feature = "server")]
 pub mod error;
+#[cfg(feature = "server")]
+pub mod experiments;
 #[cfg(feature = "server")]
 pub mod jobs;
 #[cfg(feature = "server")]

@@ -94,7 +94,7 @@ impl From<titan::Error> for AppError {
         match error {
             E::Invalid(fields) => AppError::Invalid(fields),
             E::NotFound(what) => AppError::NotFound(what.to_owned()),
-            E::Forbidden => AppError::Forbidden,
+            E::Forbidden | E::MissingScope(_) => AppError::Forbidden,
             E::InvalidCredentials => AppError::InvalidCredentials,
             E::RateLimited { retry_after_secs } => {
                 AppError::RateLimited(retry_after_secs.div_ceil(60))

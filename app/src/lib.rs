@@ -10,6 +10,7 @@ pub mod admin;
 pub mod auth;
 pub mod campaigns;
 pub mod error;
+pub mod experiments;
 #[cfg(feature = "ssr")]
 pub mod guard;
 mod layout;
@@ -85,7 +86,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("campaigns") view=campaigns::CampaignsPage ssr=SsrMode::InOrder />
                     <Route path=path!("campaigns/:id") view=campaigns::CampaignEditPage ssr=SsrMode::InOrder />
                     <Route path=path!("studio") view=studio::StudioPage ssr=SsrMode::InOrder />
-                    <Route path=path!("experiments") view=pages::Experiments ssr=SsrMode::InOrder />
+                    <Route path=path!("experiments") view=experiments::ExperimentsPage ssr=SsrMode::InOrder />
+                    <Route path=path!("experiments/:id") view=experiments::ExperimentPage ssr=SsrMode::InOrder />
                     <Route path=path!("renders") view=renders::RendersPage ssr=SsrMode::InOrder />
                     <Route path=path!("analytics") view=pages::Analytics ssr=SsrMode::InOrder />
                     <Route path=path!("admin") view=admin::AdminPage ssr=SsrMode::InOrder />

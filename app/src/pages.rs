@@ -93,16 +93,6 @@ fn ComingSoon(title: &'static str, what: &'static str) -> impl IntoView {
 }
 
 #[component]
-pub fn Experiments() -> impl IntoView {
-    view! {
-        <ComingSoon
-            title="Experiments"
-            what="Thompson-sampling experiments across a campaign's creatives. Not available yet."
-        />
-    }
-}
-
-#[component]
 pub fn Analytics() -> impl IntoView {
     view! {
         <ComingSoon

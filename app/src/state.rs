@@ -2,7 +2,9 @@
 //! server crate when it mounts the Leptos routes and server functions.
 
 use titan::accounts::SignIn;
+use titan::api_keys::ApiKeys;
 use titan::db::Db;
+use titan::experiments::Experiments;
 use titan::jobs::service::Jobs;
 
 #[derive(Clone, Debug)]
@@ -11,4 +13,6 @@ pub struct AppState {
     /// Sign-in limits and the count of password checks.
     pub sign_in: SignIn,
     pub jobs: Jobs,
+    pub experiments: Experiments,
+    pub api_keys: ApiKeys,
 }

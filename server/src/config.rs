@@ -15,6 +15,15 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite:data/titan.db")]
     pub database_url: String,
 
+    /// Requests per second one API key may make (sustained); past it, 429 with
+    /// `Retry-After`.
+    #[arg(long, env = "TITAN_API_KEY_RATE_PER_SEC", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub api_key_rate_per_sec: u32,
+
+    /// Requests one API key may make at once above its rate (the bucket size).
+    #[arg(long, env = "TITAN_API_KEY_BURST", default_value_t = 400, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub api_key_burst: u32,
+
     /// Largest number of pooled database connections.
     #[arg(long, env = "TITAN_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub db_max_connections: u32,

@@ -3,6 +3,7 @@
 //! the integration tests start exactly what production starts.
 #![recursion_limit = "256"]
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod demo_credentials;

@@ -2,6 +2,7 @@
 //! workspace's admins managing its people, and ending a person's sessions.
 
 pub mod access;
+pub mod actor;
 pub mod limits;
 pub mod login;
 pub mod password;
@@ -10,6 +11,7 @@ pub mod sessions;
 pub mod tokens;
 pub mod users;
 
+pub use actor::{Actor, KeyCaller};
 pub use limits::LoginLimits;
 pub use login::{SignIn, authenticate, confirm_password};
 pub use password::PasswordChecks;

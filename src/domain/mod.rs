@@ -1,8 +1,10 @@
 //! Domain types: parsed, always-valid values shared with the browser.
 
 pub mod account;
+pub mod api_key;
 pub mod campaign;
 pub mod creative;
+pub mod experiment;
 pub mod features;
 pub mod job;
 pub mod model;

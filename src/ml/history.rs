@@ -152,12 +152,14 @@ pub fn generate(
                 let ctr = 1.0 / (1.0 + (-(ctr_logit + rng.gen_range(-0.1..0.1))).exp());
                 let clicks = (impressions as f64 * ctr).round();
                 let spend = impressions as f64 * cpm / 1000.0 * rng.gen_range(0.9..1.1);
-                let earned = clicks * conversion * value * rng.gen_range(0.6..1.4);
+                let conversions = (clicks * conversion * rng.gen_range(0.6..1.4)).round();
+                let earned = conversions * value;
                 DailyRow {
                     day: last_day - time::Duration::days(DAYS - 1 - d),
                     impressions,
                     views_3s: views_3s.min(impressions as f64) as i64,
                     clicks: clicks as i64,
+                    conversions: (conversions as i64).min(clicks as i64),
                     spend_cents: spend.round() as i64,
                     revenue_cents: (earned * (1.0 - pipeline_share)).round() as i64,
                     pipeline_revenue_cents: (earned * pipeline_share).round() as i64,

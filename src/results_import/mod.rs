@@ -5,7 +5,7 @@
 //! One row per creative and day. Columns (any order, names case-insensitive):
 //! `creative_id` or `creative` (its name in Titan), `day` (or `date`,
 //! YYYY-MM-DD), `impressions`, `views_3s`, `clicks`, `spend`, and optionally
-//! `revenue` and `pipeline_revenue` (money in the campaign's currency, like
+//! `conversions`, `revenue` and `pipeline_revenue` (money in the campaign's currency, like
 //! `12.50`). A row for a day already stored replaces it, so a report can be
 //! imported again. The whole file is checked before anything is written, every
 //! refusal names its line and column, and the rows are written in one transaction.
@@ -17,6 +17,7 @@ use crate::ml::csv_import::CsvError;
 use crate::validation::FieldErrors;
 use std::collections::{HashMap, HashSet};
 
+pub mod json;
 mod report;
 
 use report::refuse;
@@ -52,6 +53,16 @@ fn invalid(e: CsvError) -> Error {
 /// creative has) and writes the rows in one transaction, replacing days already
 /// stored. Nothing is written when any row is refused.
 pub async fn import(db: &Db, workspace_id: i64, rows: &[ResultRow]) -> Result<ImportSummary> {
+    import_with(db, workspace_id, rows, invalid).await
+}
+
+/// [`import`], with `invalid` saying how a refused row is reported.
+pub(crate) async fn import_with(
+    db: &Db,
+    workspace_id: i64,
+    rows: &[ResultRow],
+    invalid: fn(CsvError) -> Error,
+) -> Result<ImportSummary> {
     let creatives: Vec<(i64, String)> = crate::on_pool!(db, pool => sqlx::query_as(
         "SELECT id, name FROM creatives WHERE workspace_id = $1",
     )

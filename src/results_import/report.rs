@@ -29,6 +29,7 @@ struct Columns {
     impressions: usize,
     views_3s: usize,
     clicks: usize,
+    conversions: Option<usize>,
     spend: usize,
     revenue: Option<usize>,
     pipeline_revenue: Option<usize>,
@@ -64,6 +65,7 @@ impl Columns {
             impressions: need(&["impressions"])?,
             views_3s: need(&["views_3s", "3s_views", "three_second_views"])?,
             clicks: need(&["clicks"])?,
+            conversions: find(&["conversions"]),
             spend: need(&["spend"])?,
             revenue: find(&["revenue"]),
             pipeline_revenue: find(&["pipeline_revenue"]),
@@ -184,6 +186,15 @@ pub fn parse(data: &[u8], today: time::Date) -> std::result::Result<Vec<ResultRo
         if clicks > impressions {
             return Err(refuse(line, "clicks", "must not exceed impressions"));
         }
+        let conversions = match cols.conversions {
+            Some(at) if !record.get(at).unwrap_or("").trim().is_empty() => {
+                count(&record, at, line, "conversions")?
+            }
+            _ => 0,
+        };
+        if conversions > clicks {
+            return Err(refuse(line, "conversions", "must not exceed clicks"));
+        }
         if rows.len() == MAX_ROWS {
             return Err(refuse(
                 line,
@@ -199,6 +210,7 @@ pub fn parse(data: &[u8], today: time::Date) -> std::result::Result<Vec<ResultRo
                 impressions,
                 views_3s,
                 clicks,
+                conversions,
                 spend_cents: cents(&record, Some(cols.spend), true, line, "spend")?,
                 revenue_cents: cents(&record, cols.revenue, false, line, "revenue")?,
                 pipeline_revenue_cents: cents(

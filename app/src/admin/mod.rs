@@ -1,6 +1,8 @@
-//! The admin area of one workspace: its jobs and its people. An admin administers
+//! The admin area of one workspace: its jobs, its people and its API keys. An admin administers
 //! their own workspace only; the installation is operated with the CLI.
 
+pub mod api_keys;
+mod api_keys_view;
 mod jobs;
 pub mod people;
 mod people_view;
@@ -49,5 +51,6 @@ fn AdminSections() -> impl IntoView {
     view! {
         <jobs::JobsConsole />
         <people_view::PeopleSection />
+        <api_keys_view::ApiKeysSection />
     }
 }

@@ -1,6 +1,6 @@
 //! Campaigns: server functions and pages.
 
-mod api;
+pub mod api;
 mod edit;
 mod form;
 mod list;

@@ -96,7 +96,10 @@ pub async fn resolve_user(
         }
     }
     let path = request.uri().path();
-    if !signed_in && path.starts_with("/api/") && !PUBLIC_SERVER_FNS.contains(&path) {
+    // `/api/v1/` is the REST edge: each of its handlers establishes the caller
+    // itself (an API key or this session) and answers its own 401.
+    let rest = path.starts_with("/api/v1/");
+    if !signed_in && !rest && path.starts_with("/api/") && !PUBLIC_SERVER_FNS.contains(&path) {
         // A plain form post (no JavaScript) gets a page, not a JSON error.
         if accepts_html(&request) {
             return Redirect::to("/login").into_response();

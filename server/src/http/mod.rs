@@ -52,10 +52,14 @@ pub fn router(
 ) -> Router {
     let session_store =
         DbSessionStore::new(db.clone(), time::Duration::days(config.session_max_days));
+    let experiments = titan::experiments::Experiments::new(db.clone());
+    let api_keys = titan::api_keys::ApiKeys::new(db.clone());
     let app_state = AppState {
         db: db.clone(),
         sign_in,
         jobs: jobs.clone(),
+        experiments: experiments.clone(),
+        api_keys: api_keys.clone(),
     };
     let routes = generate_route_list(App);
     let pages = Router::new()
@@ -77,6 +81,14 @@ pub fn router(
         .with_state(db.clone());
 
     let body_limit = usize::try_from(config.body_limit_bytes).unwrap_or(usize::MAX);
+    let rest = crate::api::router(crate::api::ApiState {
+        db: db.clone(),
+        keys: api_keys,
+        experiments,
+        jobs: jobs.clone(),
+        limiter: crate::api::key_limiter(config.api_key_rate_per_sec, config.api_key_burst),
+    })
+    .layer(RequestBodyLimitLayer::new(body_limit));
     let upload_limit = usize::try_from(config.upload_limit_bytes).unwrap_or(usize::MAX);
     // Uploads stream to disk under their own, larger limit; everything else gets
     // the small one.
@@ -125,6 +137,7 @@ pub fn router(
 
     // Layers run outside-in from the last one added.
     health
+        .merge(rest)
         .merge(uploads)
         .merge(job_routes)
         .merge(pages)

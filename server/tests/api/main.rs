@@ -5,6 +5,7 @@ mod access;
 mod campaigns;
 mod creatives;
 mod demo;
+mod experiments;
 mod fuzz;
 mod headers;
 mod helpers;

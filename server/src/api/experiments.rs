@@ -1,0 +1,139 @@
+//! `/api/v1/experiments`: create, read with arm statistics, start, apply the
+//! recommended split, stop, arms; and the hot pair `choose` / `events`.
+
+use super::caller::Caller;
+use super::json::{Body, Query};
+use super::problem::ApiResult;
+use super::{ApiState, PageQuery};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use titan::domain::experiment::{ExperimentDetail, ExperimentForm, ExperimentSummary};
+use titan::experiments::choose::Choice;
+use titan::experiments::events::{EventInput, EventsReceipt};
+
+pub async fn list(
+    State(state): State<ApiState>,
+    Caller(actor): Caller,
+    Query(page): Query<PageQuery>,
+) -> ApiResult<Json<Vec<ExperimentSummary>>> {
+    let page = page.parse()?;
+    Ok(Json(state.experiments.list(&actor, page).await?))
+}
+
+pub async fn create(
+    State(state): State<ApiState>,
+    Caller(actor): Caller,
+    Body(form): Body<ExperimentForm>,
+) -> ApiResult<(StatusCode, Json<ExperimentDetail>)> {
+    let id = state.experiments.create(&actor, &form).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(state.experiments.detail(&actor, id).await?),
+    ))
+}
+
+pub async fn get(
+    State(state): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ExperimentDetail>> {
+    Ok(Json(state.experiments.detail(&actor, id).await?))
+}
+
+pub async fn start(
+    State(state): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ExperimentDetail>> {
+    Ok(Json(state.experiments.start(&actor, id).await?))
+}
+
+pub async fn apply(
+    State(state): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ExperimentDetail>> {
+    Ok(Json(state.experiments.apply(&actor, id).await?))
+}
+
+pub async fn stop(
+    State(state): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ExperimentDetail>> {
+    Ok(Json(state.experiments.stop(&actor, id).await?))
+}
+
+#[derive(Deserialize)]
+pub struct NewArm {
+    pub creative_id: i64,
+}
+
+pub async fn add_arm(
+    State(state): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+    Body(arm): Body<NewArm>,
+) -> ApiResult<Json<ExperimentDetail>> {
+    Ok(Json(
+        state
+            .experiments
+            .add_arm(&actor, id, arm.creative_id)
+            .await?,
+    ))
+}
+
+pub async fn pause_arm(
+    State(state): State<ApiState>,
+    Caller(actor): Caller,
+    Path((id, arm_id)): Path<(i64, i64)>,
+) -> ApiResult<Json<ExperimentDetail>> {
+    Ok(Json(
+        state
+            .experiments
+            .set_paused(&actor, id, arm_id, true)
+            .await?,
+    ))
+}
+
+pub async fn resume_arm(
+    State(state): State<ApiState>,
+    Caller(actor): Caller,
+    Path((id, arm_id)): Path<(i64, i64)>,
+) -> ApiResult<Json<ExperimentDetail>> {
+    Ok(Json(
+        state
+            .experiments
+            .set_paused(&actor, id, arm_id, false)
+            .await?,
+    ))
+}
+
+/// `POST /api/v1/experiments/{id}/choose`: the arm to serve, by the current split.
+pub async fn choose(
+    State(state): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Choice>> {
+    Ok(Json(state.experiments.choose(&actor, id).await?))
+}
+
+#[derive(Deserialize)]
+pub struct EventsReport {
+    pub events: Vec<EventInput>,
+}
+
+/// `POST /api/v1/experiments/{id}/events`: durable when answered; an event id
+/// already stored counts once (`duplicates`).
+pub async fn events(
+    State(state): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+    Body(report): Body<EventsReport>,
+) -> ApiResult<Json<EventsReceipt>> {
+    Ok(Json(
+        state.experiments.report(&actor, id, &report.events).await?,
+    ))
+}

@@ -1,0 +1,92 @@
+//! The public REST API (`/api/v1`): one application state, one error type (a JSON
+//! problem, [`problem::ApiError`]), one extractor for who is calling
+//! ([`caller::Caller`]: an API key or the signed-in person). Handlers parse, call
+//! one core function with the caller, and map the result; the core decides who
+//! may do what.
+
+pub mod caller;
+pub mod experiments;
+pub mod json;
+pub mod problem;
+pub mod resources;
+
+use axum::Router;
+use axum::middleware::from_fn;
+use axum::routing::{get, post};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use problem::ApiError;
+use serde::Deserialize;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use titan::api_keys::ApiKeys;
+use titan::db::Db;
+use titan::domain::page::PageRequest;
+use titan::experiments::Experiments;
+use titan::jobs::service::Jobs;
+
+/// What every API handler may use.
+#[derive(Clone)]
+pub struct ApiState {
+    pub db: Db,
+    pub keys: ApiKeys,
+    pub experiments: Experiments,
+    pub jobs: Jobs,
+    pub limiter: Arc<DefaultKeyedRateLimiter<i64>>,
+}
+
+/// A per-key limiter allowing `per_sec` sustained and `burst` at once.
+pub fn key_limiter(per_sec: u32, burst: u32) -> Arc<DefaultKeyedRateLimiter<i64>> {
+    let per_sec = NonZeroU32::new(per_sec).unwrap_or(NonZeroU32::MIN);
+    let burst = NonZeroU32::new(burst).unwrap_or(per_sec);
+    Arc::new(RateLimiter::keyed(
+        Quota::per_second(per_sec).allow_burst(burst),
+    ))
+}
+
+/// `?page=&per_page=` of a list.
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    #[serde(default)]
+    pub page: String,
+    #[serde(default)]
+    pub per_page: String,
+}
+
+impl PageQuery {
+    pub fn parse(&self) -> Result<PageRequest, ApiError> {
+        PageRequest::parse(&self.page, &self.per_page)
+            .map_err(|e| ApiError::from(titan::Error::Invalid(e)))
+    }
+}
+
+/// The `/api/v1` routes of the REST API.
+pub fn router(state: ApiState) -> Router {
+    use experiments as e;
+    use resources as r;
+    Router::new()
+        .route("/api/v1/campaigns", get(r::campaigns))
+        .route("/api/v1/campaigns/{id}", get(r::campaign))
+        .route("/api/v1/creatives", get(r::creatives))
+        .route("/api/v1/creatives/{id}", get(r::creative))
+        .route("/api/v1/creatives/{id}/predictions", get(r::predictions))
+        .route("/api/v1/jobs/{id}", get(r::job))
+        .route("/api/v1/results", post(r::results))
+        .route("/api/v1/experiments", get(e::list).post(e::create))
+        .route("/api/v1/experiments/{id}", get(e::get))
+        .route("/api/v1/experiments/{id}/start", post(e::start))
+        .route("/api/v1/experiments/{id}/apply", post(e::apply))
+        .route("/api/v1/experiments/{id}/stop", post(e::stop))
+        .route("/api/v1/experiments/{id}/arms", post(e::add_arm))
+        .route(
+            "/api/v1/experiments/{id}/arms/{arm_id}/pause",
+            post(e::pause_arm),
+        )
+        .route(
+            "/api/v1/experiments/{id}/arms/{arm_id}/resume",
+            post(e::resume_arm),
+        )
+        .route("/api/v1/experiments/{id}/choose", post(e::choose))
+        .route("/api/v1/experiments/{id}/events", post(e::events))
+        .with_state(state)
+        .layer(from_fn(problem::add_request_id))
+}
