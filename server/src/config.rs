@@ -119,6 +119,10 @@ pub struct Config {
     #[arg(long, env = "TITAN_FFMPEG_MEMORY_MB", default_value_t = titan::render::process::DEFAULT_MEMORY_LIMIT_MB, value_parser = clap::value_parser!(u64).range(0..=1_048_576))]
     pub ffmpeg_memory_mb: u64,
 
+    /// Uploads checked with ffprobe at once; further uploads wait their turn.
+    #[arg(long, env = "TITAN_UPLOAD_PROBES", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub upload_probes: u64,
+
     /// Jobs one workspace may have queued or running at once.
     #[arg(long, env = "TITAN_QUOTA_ACTIVE_JOBS", default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..=100_000))]
     pub quota_active_jobs: i64,

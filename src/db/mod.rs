@@ -54,6 +54,39 @@ macro_rules! in_transaction {
     };
 }
 
+/// High bits of the PostgreSQL advisory-lock keys that serialise a workspace's
+/// quota checks ("TQ"), so they cannot collide with other advisory locks.
+pub const QUOTA_LOCK_SPACE: i64 = 0x5451 << 48;
+
+/// Runs `$body` inside one transaction `$tx` of `$db` that holds workspace
+/// `$workspace_id`'s quota lock, committing on `Ok`: SQLite takes its write lock
+/// up front (`BEGIN IMMEDIATE`), PostgreSQL a per-workspace advisory lock. A quota
+/// is counted and its place taken in the same locked step (a job row, an upload's
+/// reservation), so parallel requests cannot all squeeze under it.
+#[macro_export]
+macro_rules! in_quota_transaction {
+    ($db:expr, $workspace_id:expr, $tx:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite(pool) => {
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::db::Db::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind($crate::db::QUOTA_LOCK_SPACE | $workspace_id)
+                    .execute(&mut *$tx)
+                    .await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+
 /// How to open the pool.
 #[derive(Clone, Debug)]
 pub struct DbOptions {

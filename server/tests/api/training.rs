@@ -96,6 +96,11 @@ async fn aggregated_rows_train_as_weights_and_a_bad_row_fails_the_job() {
         done["stage"].as_str().unwrap().contains("ctr_export-v1"),
         "{done}"
     );
+    assert_eq!(
+        training_files(&app),
+        0,
+        "the CSV is deleted when its job ends"
+    );
     let models: Vec<Value> = app.call("models/list", &[]).await.json().await.unwrap();
     let model = &models[0];
     // Rows and held-out rows count impressions, not lines.
@@ -128,6 +133,11 @@ async fn aggregated_rows_train_as_weights_and_a_bad_row_fails_the_job() {
             .contains("file: line 4, column clicks: 5 clicks exceed 4 impressions"),
         "{failed}"
     );
+    assert_eq!(training_files(&app), 0, "a failed job's CSV is deleted too");
+    let retried = app
+        .call("jobs/retry", &[("id", &failed["id"].to_string())])
+        .await;
+    assert_eq!(retried.status(), 409, "its file is gone: upload it again");
 }
 
 /// The server as a child process, killed when dropped.
