@@ -83,7 +83,7 @@ pub struct Config {
     #[arg(long, env = "TITAN_LOGIN_ACCOUNT_SLOWDOWN_AFTER", default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..))]
     pub login_account_slowdown_after: i64,
 
-    /// How long, in milliseconds, each slowed-down attempt waits.
+    /// Milliseconds between the slots of slowed-down attempts at one account.
     #[arg(long, env = "TITAN_LOGIN_ACCOUNT_SLOWDOWN_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub login_account_slowdown_ms: u64,
 
