@@ -226,3 +226,44 @@ async fn an_event_stream_ends_when_its_session_does() {
         .expect("the stream kept running after its session ended");
     assert!(text.contains("event: signed-out"), "{text}");
 }
+
+#[tokio::test]
+async fn an_event_stream_follows_its_users_role_and_deactivation() {
+    let app = spawn_app().await;
+    app.login_ok(ADMIN_EMAIL).await;
+    let marketer = TestApp::second_client(&app, Arc::new(reqwest::cookie::Jar::default()));
+    marketer.login_ok(MARKETER_EMAIL).await;
+    let open = |client: &TestApp, path: &str| {
+        client
+            .client
+            .get(client.url(path))
+            .header("accept", "text/event-stream")
+            .send()
+    };
+    let every_job = open(&app, "/api/v1/jobs/events?all=true").await.unwrap();
+    assert_eq!(every_job.status(), 200);
+    // Demoted while watching every job of the workspace: the stream may no longer
+    // carry other people's jobs, so it says so and ends.
+    execute_sql(
+        &app,
+        "UPDATE users SET role = 'marketer' WHERE email = 'admin@example.com'",
+    )
+    .await;
+    let text = read_to_end(every_job, Duration::from_secs(15))
+        .await
+        .expect("the stream kept its admin scope after the demotion");
+    assert!(text.contains("event: forbidden"), "{text}");
+
+    // Deactivated (its sessions left in place): the user check ends the stream.
+    let own_jobs = open(&marketer, "/api/v1/jobs/events").await.unwrap();
+    assert_eq!(own_jobs.status(), 200);
+    execute_sql(
+        &app,
+        "UPDATE users SET deactivated_at = CURRENT_TIMESTAMP WHERE email = 'marketer@example.com'",
+    )
+    .await;
+    let text = read_to_end(own_jobs, Duration::from_secs(15))
+        .await
+        .expect("the stream outlived its user's deactivation");
+    assert!(text.contains("event: signed-out"), "{text}");
+}
