@@ -55,6 +55,10 @@ async fn a_full_job_queue_refuses_with_429_even_under_parallel_requests() {
         match response.status().as_u16() {
             200 => accepted += 1,
             429 => {
+                assert_eq!(
+                    response.headers()["retry-after"],
+                    titan::quotas::JOBS_RETRY_AFTER_SECS.to_string().as_str()
+                );
                 let body = response.text().await.unwrap();
                 assert!(
                     body.contains("already has 3 jobs queued or running"),
