@@ -66,25 +66,38 @@ pub const QUOTA_LOCK_SPACE: i64 = 0x5451 << 48;
 #[macro_export]
 macro_rules! in_quota_transaction {
     ($db:expr, $workspace_id:expr, $tx:ident => $body:expr) => {
-        match $db {
-            $crate::db::Db::Sqlite(pool) => {
-                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-            $crate::db::Db::Postgres(pool) => {
-                let mut $tx = pool.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind($crate::db::QUOTA_LOCK_SPACE | $workspace_id)
-                    .execute(&mut *$tx)
-                    .await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-        }
+        $crate::in_transaction!($db, $tx => {
+            $crate::db::QuotaLock::lock_quota(&mut *$tx, $workspace_id).await?;
+            $body
+        })
     };
+}
+
+/// The per-workspace quota lock inside a transaction of each backend.
+pub trait QuotaLock {
+    fn lock_quota(
+        &mut self,
+        workspace_id: i64,
+    ) -> impl std::future::Future<Output = Result<()>> + Send;
+}
+
+impl QuotaLock for sqlx::SqliteConnection {
+    /// Nothing more to take: the transaction began IMMEDIATE, holding the write
+    /// lock of the whole database.
+    async fn lock_quota(&mut self, _workspace_id: i64) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl QuotaLock for sqlx::PgConnection {
+    /// An advisory lock released with the transaction, one per workspace.
+    async fn lock_quota(&mut self, workspace_id: i64) -> Result<()> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(QUOTA_LOCK_SPACE | workspace_id)
+            .execute(self)
+            .await?;
+        Ok(())
+    }
 }
 
 /// How to open the pool.
