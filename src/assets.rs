@@ -1,10 +1,11 @@
-//! Uploaded source videos: probed, stored under the media directory, listed per
-//! workspace.
+//! Uploaded source videos: their place reserved against the workspace's quotas,
+//! probed, stored under the media directory, listed per workspace.
 
 use crate::db::{Db, now};
 use crate::domain::job::Asset;
 use crate::error::{Error, Result};
 use crate::on_pool;
+use crate::quotas::Quotas;
 use crate::render::MediaInfo;
 
 #[derive(sqlx::FromRow)]
@@ -34,7 +35,84 @@ impl From<AssetRow> for Asset {
     }
 }
 
-/// A probed upload to record.
+/// An upload whose place is to be taken before it is checked.
+pub struct NewUpload<'a> {
+    pub workspace_id: i64,
+    pub owner_id: i64,
+    pub original_name: &'a str,
+    pub bytes: i64,
+}
+
+/// A reservation older than this belongs to an upload that never finished (the
+/// server stopped half-way): it no longer counts and is removed.
+const STALE_RESERVATION: time::Duration = time::Duration::hours(6);
+
+/// Takes an upload's place in its workspace's quotas: under the workspace's quota
+/// lock, counts its clips of the last hour and its stored bytes, and either
+/// refuses ([`Error::QuotaExceeded`], nothing written) or records the upload as a
+/// row without a file, which counts from now on and is listed nowhere. The caller
+/// checks the file and then calls [`complete`], or [`delete`] when it refuses it.
+pub async fn reserve(db: &Db, quotas: &Quotas, upload: &NewUpload<'_>) -> Result<i64> {
+    let at = now();
+    let id = crate::in_quota_transaction!(db, upload.workspace_id, tx => {
+        sqlx::query("DELETE FROM assets WHERE workspace_id = $1 AND file = '' AND created_at < $2")
+            .bind(upload.workspace_id)
+            .bind(at - STALE_RESERVATION)
+            .execute(&mut *tx)
+            .await?;
+        let (recent, oldest): (i64, Option<time::OffsetDateTime>) =
+            sqlx::query_as(crate::quotas::RECENT_UPLOADS)
+                .bind(upload.workspace_id)
+                .bind(crate::quotas::hour_ago())
+                .fetch_one(&mut *tx)
+                .await?;
+        if recent >= quotas.uploads_per_hour {
+            return Err(crate::quotas::hourly_full(recent, oldest));
+        }
+        let stored: i64 = sqlx::query_scalar(crate::quotas::STORED_BYTES)
+            .bind(upload.workspace_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if stored.saturating_add(upload.bytes) > quotas.media_bytes {
+            return Err(crate::quotas::bytes_full(stored, quotas));
+        }
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO assets (workspace_id, owner_id, original_name, file, bytes, duration_secs, \
+             width, height, has_audio, created_at) VALUES ($1, $2, $3, '', $4, 0, 0, 0, FALSE, $5) RETURNING id",
+        )
+        .bind(upload.workspace_id)
+        .bind(upload.owner_id)
+        .bind(upload.original_name)
+        .bind(upload.bytes)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await?
+    });
+    Ok(id)
+}
+
+/// Completes reservation `id` with what the probe found and where its file now
+/// lives (relative to the media directory); from now on it is listed.
+pub async fn complete(db: &Db, id: i64, info: &MediaInfo, file: &str) -> Result<()> {
+    on_pool!(db, pool => {
+        sqlx::query(
+            "UPDATE assets SET duration_secs = $1, width = $2, height = $3, has_audio = $4, file = $5 \
+             WHERE id = $6",
+        )
+        .bind(info.duration)
+        .bind(info.width as i32)
+        .bind(info.height as i32)
+        .bind(info.has_audio)
+        .bind(file)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    });
+    Ok(())
+}
+
+/// A probed clip to record directly (the demo workspace's own videos, which no
+/// quota limits).
 pub struct NewAsset<'a> {
     pub workspace_id: i64,
     pub owner_id: i64,
@@ -75,7 +153,7 @@ pub async fn set_file(db: &Db, id: i64, file: &str) -> Result<()> {
     Ok(())
 }
 
-/// Removes an asset row (after a failed upload).
+/// Removes an asset row (a refused or failed upload's reservation).
 pub async fn delete(db: &Db, id: i64) -> Result<()> {
     on_pool!(db, pool => {
         sqlx::query("DELETE FROM assets WHERE id = $1").bind(id).execute(pool).await?;

@@ -185,12 +185,13 @@ const DEMO_VIDEOS: &[DemoVideo] = &[
 ];
 
 async fn render_demo_video(video: &DemoVideo, path: &Path) -> Result<()> {
-    let (path, scenes, gain) = (path.to_owned(), video.scenes, video.first_second_gain);
-    tokio::task::spawn_blocking(move || {
-        crate::render::test_media::generate_scene_clip(&path, scenes, (540, 960), gain)
-    })
+    crate::render::test_media::make_scene_clip(
+        path,
+        video.scenes,
+        (540, 960),
+        video.first_second_gain,
+    )
     .await
-    .map_err(|e| Error::Internal(format!("demo video task failed: {e}")))?
     .map_err(|e| Error::Internal(format!("demo video not made: {e}")))
 }
 

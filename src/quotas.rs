@@ -44,49 +44,72 @@ pub fn jobs_full(active: i64) -> Error {
     }
 }
 
-/// Checks an upload of `incoming` bytes against the workspace's stored media and
-/// hourly uploads. Called before the file is kept; a refusal keeps nothing.
-pub async fn check_upload(
-    db: &Db,
-    quotas: &Quotas,
-    workspace_id: i64,
-    incoming: i64,
-) -> Result<()> {
-    let since = crate::db::now() - time::Duration::hours(1);
-    let (stored, recent, oldest_recent): (i64, i64, Option<time::OffsetDateTime>) = on_pool!(db, pool => sqlx::query_as(
-        "SELECT \
-           CAST(COALESCE((SELECT SUM(bytes) FROM assets WHERE workspace_id = $1), 0) AS BIGINT), \
-           (SELECT COUNT(*) FROM assets WHERE workspace_id = $1 AND created_at > $2), \
-           (SELECT MIN(created_at) FROM assets WHERE workspace_id = $1 AND created_at > $2)",
-    )
-    .bind(workspace_id)
-    .bind(since)
-    .fetch_one(pool)
-    .await?);
-    if recent >= quotas.uploads_per_hour {
-        let wait = oldest_recent
-            .map(|t| (t + time::Duration::hours(1) - crate::db::now()).whole_seconds())
-            .unwrap_or(60)
-            .max(1) as u64;
-        return Err(Error::QuotaExceeded {
-            message: format!(
-                "this workspace uploaded {recent} clips in the last hour, the most it may; \
-                 try again in {} min",
-                wait.div_ceil(60)
-            ),
-            retry_after_secs: wait,
-        });
+/// Bytes a workspace stores: its clips (kept or still being checked) and the
+/// files of its unfinished jobs (a training CSV until its job ends). `$1` is the
+/// workspace.
+pub(crate) const STORED_BYTES: &str = "SELECT CAST(\
+       COALESCE((SELECT SUM(bytes) FROM assets WHERE workspace_id = $1), 0) \
+     + COALESCE((SELECT SUM(stored_bytes) FROM background_jobs \
+                 WHERE workspace_id = $1 AND status IN ('queued', 'running')), 0) \
+     AS BIGINT)";
+
+/// Clips a workspace uploaded since `$2`, and when the oldest of them was.
+pub(crate) const RECENT_UPLOADS: &str = "SELECT COUNT(*), MIN(created_at) FROM assets \
+     WHERE workspace_id = $1 AND created_at > $2";
+
+/// The refusal when a workspace that stores `stored` bytes would go over its quota.
+pub fn bytes_full(stored: i64, quotas: &Quotas) -> Error {
+    Error::QuotaExceeded {
+        message: format!(
+            "this workspace stores {} of uploaded files and may store {}; delete clips \
+             it no longer needs, or ask the operator for more room",
+            human_bytes(stored),
+            human_bytes(quotas.media_bytes)
+        ),
+        retry_after_secs: 3600,
     }
-    if stored.saturating_add(incoming) > quotas.media_bytes {
-        return Err(Error::QuotaExceeded {
-            message: format!(
-                "this workspace stores {} of uploaded clips and may store {}; delete clips \
-                 it no longer needs, or ask the operator for more room",
-                human_bytes(stored),
-                human_bytes(quotas.media_bytes)
-            ),
-            retry_after_secs: 3600,
-        });
+}
+
+/// The refusal when a workspace uploaded `recent` clips within the hour, the
+/// oldest of them at `oldest`.
+pub fn hourly_full(recent: i64, oldest: Option<time::OffsetDateTime>) -> Error {
+    let wait = oldest
+        .map(|t| (t + time::Duration::hours(1) - crate::db::now()).whole_seconds())
+        .unwrap_or(60)
+        .max(1) as u64;
+    Error::QuotaExceeded {
+        message: format!(
+            "this workspace uploaded {recent} clips in the last hour, the most it may; \
+             try again in {} min",
+            wait.div_ceil(60)
+        ),
+        retry_after_secs: wait,
+    }
+}
+
+/// The start of the hour that uploads are counted over.
+pub(crate) fn hour_ago() -> time::OffsetDateTime {
+    crate::db::now() - time::Duration::hours(1)
+}
+
+/// Refuses early, before a byte of an upload is written, when the workspace is
+/// already at a limit. Not locked: the upload takes its place under the lock in
+/// [`crate::assets::reserve`] once its size is known.
+pub async fn check_upload(db: &Db, quotas: &Quotas, workspace_id: i64) -> Result<()> {
+    let (recent, oldest): (i64, Option<time::OffsetDateTime>) = on_pool!(db, pool => sqlx::query_as(RECENT_UPLOADS)
+        .bind(workspace_id)
+        .bind(hour_ago())
+        .fetch_one(pool)
+        .await?);
+    if recent >= quotas.uploads_per_hour {
+        return Err(hourly_full(recent, oldest));
+    }
+    let stored: i64 = on_pool!(db, pool => sqlx::query_scalar(STORED_BYTES)
+        .bind(workspace_id)
+        .fetch_one(pool)
+        .await?);
+    if stored >= quotas.media_bytes {
+        return Err(bytes_full(stored, quotas));
     }
     Ok(())
 }

@@ -26,9 +26,11 @@ pub enum AppError {
     RateLimited(u64),
     #[error("{0}")]
     Conflict(String),
-    /// A workspace quota is full: what, where it stands, when to retry.
+    /// A workspace quota is full: what, where it stands, when to retry (the
+    /// sentence), and the seconds after which trying again can succeed (sent as
+    /// `Retry-After`).
     #[error("{0}")]
-    QuotaExceeded(String),
+    QuotaExceeded(String, u64),
     #[error("Something went wrong on our side; it has been logged (reference {0}).")]
     Internal(String),
     #[error("Could not reach the server: {0}")]
@@ -44,7 +46,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::Invalid(_) => 422,
             AppError::BadRequest(_) => 400,
-            AppError::RateLimited(_) | AppError::QuotaExceeded(_) => 429,
+            AppError::RateLimited(_) | AppError::QuotaExceeded(..) => 429,
             AppError::Internal(_) => 500,
             AppError::Transport(_) => 502,
         }
@@ -100,12 +102,15 @@ impl From<titan::Error> for AppError {
                 AppError::RateLimited(retry_after_secs.div_ceil(60))
             }
             E::Conflict(msg) => AppError::Conflict(msg),
-            E::QuotaExceeded { message, .. } => {
+            E::QuotaExceeded {
+                message,
+                retry_after_secs,
+            } => {
                 let mut text = message;
                 if let Some(first) = text.get(..1) {
                     text.replace_range(..1, &first.to_uppercase());
                 }
-                AppError::QuotaExceeded(format!("{text}."))
+                AppError::QuotaExceeded(format!("{text}."), retry_after_secs)
             }
             other => {
                 let reference = crate::guard::reference();

@@ -92,7 +92,7 @@ pub struct Config {
     #[arg(long, env = "TITAN_LOGIN_ACCOUNT_SLOWDOWN_AFTER", default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..))]
     pub login_account_slowdown_after: i64,
 
-    /// How long, in milliseconds, each slowed-down attempt waits.
+    /// Milliseconds between the slots of slowed-down attempts at one account.
     #[arg(long, env = "TITAN_LOGIN_ACCOUNT_SLOWDOWN_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub login_account_slowdown_ms: u64,
 
@@ -127,6 +127,10 @@ pub struct Config {
     /// Address-space limit of each ffmpeg/ffprobe process, in MiB (0: none).
     #[arg(long, env = "TITAN_FFMPEG_MEMORY_MB", default_value_t = titan::render::process::DEFAULT_MEMORY_LIMIT_MB, value_parser = clap::value_parser!(u64).range(0..=1_048_576))]
     pub ffmpeg_memory_mb: u64,
+
+    /// Uploads checked with ffprobe at once; further uploads wait their turn.
+    #[arg(long, env = "TITAN_UPLOAD_PROBES", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub upload_probes: u64,
 
     /// Jobs one workspace may have queued or running at once.
     #[arg(long, env = "TITAN_QUOTA_ACTIVE_JOBS", default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..=100_000))]

@@ -6,8 +6,14 @@
 //! - the account from one network (`pair`): refused at `max_failures_per_account`;
 //! - the network (`net`, an IPv4 address or an IPv6 /64): refused at
 //!   `max_failures_per_ip`;
-//! - the account from anywhere (`acct`): never refused, only slowed down, so that
-//!   an attacker cannot lock a person out from their own network.
+//! - the account from anywhere (`acct`): never refused for its failures, only
+//!   slowed down, so that an attacker cannot lock a person out from their own
+//!   network. The slowdown is a slot per account, not a pause per attempt: each
+//!   slowed attempt takes the next free slot (`next_slot_ms`, one `UPDATE`, in the
+//!   same transaction) and waits until it, so parallel attempts are spread one
+//!   slowdown apart instead of all waiting side by side. An attempt whose slot
+//!   would be more than [`MAX_QUEUED_SLOTS`] slowdowns away is refused and takes
+//!   nothing, so a flood cannot hold connections open for hours.
 //!
 //! A bucket's window starts at its first failure. A successful sign-in releases its
 //! reservation (and clears the account's buckets); a failed one leaves it counted.
@@ -29,7 +35,8 @@ pub struct LoginLimits {
     /// Failures from one network, whatever the account.
     pub max_failures_per_ip: i64,
     /// Failures of one account, from every network, after which each further
-    /// attempt at it waits [`LoginLimits::account_slowdown`] (never refused).
+    /// attempt at it takes a slot [`LoginLimits::account_slowdown`] after the
+    /// previous one and waits for it (never refused for its failures).
     pub account_slowdown_after: i64,
     pub account_slowdown: Duration,
 }
@@ -45,6 +52,9 @@ impl Default for LoginLimits {
         }
     }
 }
+
+/// Slowed attempts one account may have waiting at once.
+pub const MAX_QUEUED_SLOTS: u32 = 30;
 
 /// Longest email kept in a bucket name (the longest valid address).
 const MAX_EMAIL_CHARS: usize = 254;
@@ -106,6 +116,28 @@ fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
+fn unix_now_ms() -> i64 {
+    i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000)
+        .unwrap_or(i64::MAX)
+}
+
+/// Takes the account's next slot: one slowdown after the later of its last slot
+/// and now (portable: no GREATEST/MAX(a, b) spelling differences).
+macro_rules! take_slot {
+    ($conn:expr, $bucket:expr, $now_ms:expr, $slowdown_ms:expr) => {
+        sqlx::query_scalar::<_, i64>(
+            "UPDATE login_limits SET next_slot_ms = \
+               CASE WHEN next_slot_ms > $2 THEN next_slot_ms ELSE $2 END + $3 \
+             WHERE bucket = $1 RETURNING next_slot_ms",
+        )
+        .bind($bucket)
+        .bind($now_ms)
+        .bind($slowdown_ms)
+        .fetch_one($conn)
+        .await?
+    };
+}
+
 /// Adds one failure to `bucket` unless it already holds `max` within the window
 /// (a bucket whose window has passed starts again at one). One statement, so two
 /// parallel attempts cannot both take the last place. `None` when refused.
@@ -131,17 +163,44 @@ macro_rules! add_failure {
 }
 
 enum Outcome {
-    Reserved { account_failures: i64 },
+    Reserved { slot_ms: Option<i64> },
     Refused { bucket: String },
+    Queued { wait_ms: i64 },
 }
 
-/// Takes one attempt's place in the pair and network buckets (both or neither)
-/// and counts it against the account. Returns the account's failures in the
-/// window including this attempt, or [`Error::RateLimited`] with the time until
-/// the full bucket's window ends.
-pub(crate) async fn reserve(db: &Db, limits: LoginLimits, buckets: &Buckets) -> Result<i64> {
+/// An attempt's place in the limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Reservation {
+    /// For an account under attack: the instant (unix milliseconds) before which
+    /// this attempt must not check its password.
+    pub slot_ms: Option<i64>,
+}
+
+impl Reservation {
+    /// How long the attempt waits for its slot (zero when it has none or it has
+    /// passed).
+    pub fn wait(&self) -> Duration {
+        let left = self.slot_ms.map_or(0, |slot| slot - unix_now_ms());
+        Duration::from_millis(u64::try_from(left).unwrap_or(0))
+    }
+}
+
+/// Takes one attempt's place in the pair and network buckets (both or neither),
+/// counts it against the account and, once the account has more than
+/// `account_slowdown_after` failures, gives it the account's next slot. Refused
+/// with [`Error::RateLimited`] (and nothing counted) when a bucket is full (the
+/// time until its window ends) or the account's slots are taken
+/// [`MAX_QUEUED_SLOTS`] deep.
+pub(crate) async fn reserve(
+    db: &Db,
+    limits: LoginLimits,
+    buckets: &Buckets,
+) -> Result<Reservation> {
     let now = unix_now();
+    let now_ms = unix_now_ms();
     let cutoff = now - limits.window_secs;
+    let slowdown_ms = i64::try_from(limits.account_slowdown.as_millis()).unwrap_or(i64::MAX);
+    let max_wait_ms = slowdown_ms.saturating_mul(i64::from(MAX_QUEUED_SLOTS));
     macro_rules! attempt {
         ($begin:expr) => {{
             let mut tx = $begin.await?;
@@ -172,11 +231,24 @@ pub(crate) async fn reserve(db: &Db, limits: LoginLimits, buckets: &Buckets) -> 
             } else {
                 let account_failures =
                     add_failure!(&mut *tx, &buckets.account, now, cutoff, i64::MAX).unwrap_or(1);
-                Outcome::Reserved { account_failures }
+                if account_failures > limits.account_slowdown_after && slowdown_ms > 0 {
+                    let slot_ms = take_slot!(&mut *tx, &buckets.account, now_ms, slowdown_ms);
+                    if slot_ms - now_ms > max_wait_ms {
+                        Outcome::Queued {
+                            wait_ms: slot_ms - now_ms - max_wait_ms,
+                        }
+                    } else {
+                        Outcome::Reserved {
+                            slot_ms: Some(slot_ms),
+                        }
+                    }
+                } else {
+                    Outcome::Reserved { slot_ms: None }
+                }
             };
             match outcome {
                 Outcome::Reserved { .. } => tx.commit().await?,
-                Outcome::Refused { .. } => tx.rollback().await?,
+                Outcome::Refused { .. } | Outcome::Queued { .. } => tx.rollback().await?,
             }
             outcome
         }};
@@ -187,7 +259,10 @@ pub(crate) async fn reserve(db: &Db, limits: LoginLimits, buckets: &Buckets) -> 
         Db::Postgres(pool) => attempt!(pool.begin()),
     };
     match outcome {
-        Outcome::Reserved { account_failures } => Ok(account_failures),
+        Outcome::Reserved { slot_ms } => Ok(Reservation { slot_ms }),
+        Outcome::Queued { wait_ms } => Err(Error::RateLimited {
+            retry_after_secs: u64::try_from(wait_ms).unwrap_or(0).div_ceil(1000).max(1),
+        }),
         Outcome::Refused { bucket } => {
             let started: Option<i64> = on_pool!(db, pool => sqlx::query_scalar(
                 "SELECT window_start FROM login_limits WHERE bucket = $1",

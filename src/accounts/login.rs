@@ -31,18 +31,23 @@ pub async fn authenticate(
     let account = limits::account_key(email);
     let network = limits::network_key(ip);
     let buckets = Buckets::new(&account, &network);
-    let account_failures = match limits::reserve(db, sign_in.limits, &buckets).await {
-        Ok(n) => n,
+    let reservation = match limits::reserve(db, sign_in.limits, &buckets).await {
+        Ok(reservation) => reservation,
         Err(e) => {
             tracing::warn!(ip, network = %network, "sign-in refused: too many recent failures");
             return Err(e);
         }
     };
-    if account_failures > sign_in.limits.account_slowdown_after {
-        // Many networks are guessing at this account: slow each attempt down, but
-        // never refuse it, so its owner can still sign in.
-        tracing::warn!(account_failures, "sign-in slowed: account under attack");
-        tokio::time::sleep(sign_in.limits.account_slowdown).await;
+    if reservation.slot_ms.is_some() {
+        // Many networks are guessing at this account: each attempt waits for its
+        // own slot, one slowdown after the previous one, but is never refused for
+        // it, so its owner can still sign in.
+        let wait = reservation.wait();
+        tracing::warn!(
+            wait_ms = wait.as_millis(),
+            "sign-in slowed: account under attack"
+        );
+        tokio::time::sleep(wait).await;
     }
 
     let credentials = find_credentials(db, &account).await?;

@@ -54,6 +54,52 @@ macro_rules! in_transaction {
     };
 }
 
+/// High bits of the PostgreSQL advisory-lock keys that serialise a workspace's
+/// quota checks ("TQ"), so they cannot collide with other advisory locks.
+pub const QUOTA_LOCK_SPACE: i64 = 0x5451 << 48;
+
+/// Runs `$body` inside one transaction `$tx` of `$db` that holds workspace
+/// `$workspace_id`'s quota lock, committing on `Ok`: SQLite takes its write lock
+/// up front (`BEGIN IMMEDIATE`), PostgreSQL a per-workspace advisory lock. A quota
+/// is counted and its place taken in the same locked step (a job row, an upload's
+/// reservation), so parallel requests cannot all squeeze under it.
+#[macro_export]
+macro_rules! in_quota_transaction {
+    ($db:expr, $workspace_id:expr, $tx:ident => $body:expr) => {
+        $crate::in_transaction!($db, $tx => {
+            $crate::db::QuotaLock::lock_quota(&mut *$tx, $workspace_id).await?;
+            $body
+        })
+    };
+}
+
+/// The per-workspace quota lock inside a transaction of each backend.
+pub trait QuotaLock {
+    fn lock_quota(
+        &mut self,
+        workspace_id: i64,
+    ) -> impl std::future::Future<Output = Result<()>> + Send;
+}
+
+impl QuotaLock for sqlx::SqliteConnection {
+    /// Nothing more to take: the transaction began IMMEDIATE, holding the write
+    /// lock of the whole database.
+    async fn lock_quota(&mut self, _workspace_id: i64) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl QuotaLock for sqlx::PgConnection {
+    /// An advisory lock released with the transaction, one per workspace.
+    async fn lock_quota(&mut self, workspace_id: i64) -> Result<()> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(QUOTA_LOCK_SPACE | workspace_id)
+            .execute(self)
+            .await?;
+        Ok(())
+    }
+}
+
 /// How to open the pool.
 #[derive(Clone, Debug)]
 pub struct DbOptions {

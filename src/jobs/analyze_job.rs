@@ -23,8 +23,11 @@ fn analysis_error(e: AnalyzeError) -> JobRunError {
             JobRunError::Setup(Error::Invalid(FieldErrors::single("video", e.to_string())))
         }
         other => {
-            // A pass that ran out of time would run out of time again.
-            let transient = !matches!(other, AnalyzeError::TimedOut { .. });
+            // A pass that ran out of time (or printed too much) would again.
+            let transient = !matches!(
+                other,
+                AnalyzeError::TimedOut { .. } | AnalyzeError::Oversized { .. }
+            );
             JobRunError::Render(RenderError::Failed {
                 stage: "analysis",
                 message: other.to_string(),

@@ -1,8 +1,9 @@
 //! Background jobs: the `background_jobs` table people see ([`store`]), the queue
 //! engine behind it ([`queue`], apalis), the worker ([`worker`]) and what each kind
-//! does ([`render_job`], [`train_job`], [`analyze_job`]). [`service`] is what the
-//! web side calls.
+//! does ([`render_job`], [`train_job`], [`analyze_job`]). [`admission`] lets a job
+//! in under its workspace's quotas; [`service`] is what the web side calls.
 
+pub mod admission;
 pub mod analyze_job;
 pub mod queue;
 pub mod render_job;

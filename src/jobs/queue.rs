@@ -160,7 +160,7 @@ impl JobQueue {
             if self.has_task(db, &waiting.queue_key).await? {
                 continue;
             }
-            let priority = fair_priority(store::active_before(db, waiting.id).await?);
+            let priority = fair_priority(super::admission::active_before(db, waiting.id).await?);
             match self
                 .push(
                     waiting.id,

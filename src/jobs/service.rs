@@ -1,6 +1,7 @@
 //! Queueing, cancelling, retrying and deleting jobs on behalf of a person: the one
 //! core call that server functions and REST handlers share.
 
+use super::admission;
 use super::queue::{JobQueue, new_queue_key};
 use super::render_job;
 use super::store::{self, NewJob};
@@ -51,7 +52,25 @@ impl Jobs {
             }
             JobInput::TrainCtr { .. } => {}
         }
-        self.record_and_queue(user, input).await
+        self.record_and_queue(user, input, 0).await
+    }
+
+    /// Queues a `train_ctr` job for the uploaded CSV `file` (in the training
+    /// directory, `bytes` long), which counts against the workspace's stored bytes
+    /// until the job ends and its file is deleted. On a refusal the caller deletes
+    /// the file.
+    pub async fn enqueue_training_upload(
+        &self,
+        user: &SessionUser,
+        file: String,
+        original_name: String,
+        bytes: i64,
+    ) -> Result<Job> {
+        let input = JobInput::TrainCtr {
+            file,
+            original_name,
+        };
+        self.record_and_queue(user, input, bytes.max(1)).await
     }
 
     async fn check_recipe(&self, user: &SessionUser, input: &JobInput) -> Result<()> {
@@ -68,9 +87,14 @@ impl Jobs {
         Ok(())
     }
 
-    async fn record_and_queue(&self, user: &SessionUser, input: JobInput) -> Result<Job> {
+    async fn record_and_queue(
+        &self,
+        user: &SessionUser,
+        input: JobInput,
+        stored_bytes: i64,
+    ) -> Result<Job> {
         let queue_key = new_queue_key();
-        let (job, active_before) = store::insert_within(
+        let (job, active_before) = admission::insert_within(
             &self.db,
             &NewJob {
                 owner_id: user.id,
@@ -79,17 +103,18 @@ impl Jobs {
                 max_attempts: self.max_attempts,
                 queue_key: queue_key.clone(),
             },
-            self.quotas.active_jobs,
+            stored_bytes,
+            &self.quotas,
         )
         .await?
-        .map_err(|active| {
+        .map_err(|refused| {
             tracing::info!(
                 workspace_id = user.workspace_id,
                 user_id = user.id,
-                active,
+                ?refused,
                 "job refused: workspace quota full"
             );
-            crate::quotas::jobs_full(active)
+            refused.into_error(&self.quotas)
         })?;
         // A crash right here leaves a queued row without its task; the next
         // start finds it by its key and queues it (`JobQueue::requeue_lost`).
@@ -169,21 +194,33 @@ impl Jobs {
         self.visible(user, id).await?;
         let job = store::request_cancel(&self.db, id).await?;
         tracing::info!(job_id = id, user_id = user.id, "job cancellation requested");
+        if job.status == crate::domain::job::JobStatus::Cancelled {
+            // Cancelled while queued: no worker will end it and remove its file.
+            super::train_job::remove_upload(&self.media, &job).await;
+        }
         Ok(job)
     }
 
     /// Queues a failed, cancelled or dead job again with fresh attempts.
     pub async fn retry(&self, user: &SessionUser, id: i64) -> Result<Job> {
-        self.visible(user, id).await?;
+        let job = self.visible(user, id).await?;
+        if let JobInput::TrainCtr { file, .. } = &job.input
+            && !super::train_job::upload_exists(&self.media, file).await
+        {
+            return Err(Error::Conflict(
+                "its CSV was deleted when the job ended; upload the file again to train on it"
+                    .into(),
+            ));
+        }
         // The same quota as a new job (counted, not locked: a retry race can
         // overshoot by the number of simultaneous retries).
-        let active = store::active_in_workspace(&self.db, user.workspace_id).await?;
+        let active = admission::active_in_workspace(&self.db, user.workspace_id).await?;
         if active >= self.quotas.active_jobs {
             return Err(crate::quotas::jobs_full(active));
         }
         let queue_key = new_queue_key();
         let job = store::reset_for_retry(&self.db, id, &queue_key).await?;
-        let priority = super::queue::fair_priority(store::active_before(&self.db, id).await?);
+        let priority = super::queue::fair_priority(admission::active_before(&self.db, id).await?);
         self.queue
             .push(job.id, job.max_attempts, &queue_key, priority)
             .await?;

@@ -1,6 +1,6 @@
 //! The `jobs` table: every state change of a job is one UPDATE guarded by the
 //! status it expects, so two workers (or a worker and a person cancelling) cannot
-//! both win.
+//! both win. Admission against the workspace's quotas is in [`super::admission`].
 
 use crate::db::{Db, now};
 use crate::domain::job::{Job, JobInput, JobKind, JobStatus};
@@ -106,7 +106,7 @@ impl JobRow {
     }
 }
 
-fn json<T: serde::Serialize>(value: &T) -> Result<String> {
+pub(super) fn json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value)
         .map_err(|e| Error::Internal(format!("cannot encode job data: {e}")))
 }
@@ -130,95 +130,6 @@ pub async fn insert(db: &Db, job: &NewJob) -> Result<Job> {
     .await?);
     get(db, id).await
 }
-
-/// Inserts `job` as queued unless its workspace already has `max_active` jobs
-/// queued or running; then returns how many it has. The count and the insert are
-/// one step: SQLite holds its write lock for the transaction, PostgreSQL takes a
-/// per-workspace advisory lock, so parallel requests cannot all squeeze under.
-pub async fn insert_within(
-    db: &Db,
-    job: &NewJob,
-    max_active: i64,
-) -> Result<Result<(Job, i64), i64>> {
-    const COUNT: &str = "SELECT COUNT(*) FROM background_jobs \
-                         WHERE workspace_id = $1 AND status IN ('queued', 'running')";
-    const INSERT: &str = "INSERT INTO background_jobs (kind, owner_id, workspace_id, input, status, max_attempts, queue_key, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $7) RETURNING id";
-    let at = now();
-    let input = json(&job.input)?;
-    macro_rules! count_then_insert {
-        ($tx:ident) => {{
-            let active: i64 = sqlx::query_scalar(COUNT)
-                .bind(job.workspace_id)
-                .fetch_one(&mut *$tx)
-                .await?;
-            if active >= max_active {
-                Err(active)
-            } else {
-                let id = sqlx::query_scalar::<_, i64>(INSERT)
-                    .bind(job.input.kind().as_str())
-                    .bind(job.owner_id)
-                    .bind(job.workspace_id)
-                    .bind(&input)
-                    .bind(job.max_attempts)
-                    .bind(&job.queue_key)
-                    .bind(at)
-                    .fetch_one(&mut *$tx)
-                    .await?;
-                Ok((id, active))
-            }
-        }};
-    }
-    let inserted: Result<(i64, i64), i64> = match db {
-        Db::Sqlite(pool) => {
-            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-            let out = count_then_insert!(tx);
-            tx.commit().await?;
-            out
-        }
-        Db::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(QUOTA_LOCK_SPACE | job.workspace_id)
-                .execute(&mut *tx)
-                .await?;
-            let out = count_then_insert!(tx);
-            tx.commit().await?;
-            out
-        }
-    };
-    match inserted {
-        Ok((id, active)) => Ok(Ok((get(db, id).await?, active))),
-        Err(active) => Ok(Err(active)),
-    }
-}
-
-/// Jobs of a workspace queued or running.
-pub async fn active_in_workspace(db: &Db, workspace_id: i64) -> Result<i64> {
-    Ok(on_pool!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM background_jobs WHERE workspace_id = $1 AND status IN ('queued', 'running')",
-    )
-    .bind(workspace_id)
-    .fetch_one(pool)
-    .await?))
-}
-
-/// How many other jobs of job `id`'s workspace were queued or running before it
-/// (for its fair priority when it is queued again).
-pub async fn active_before(db: &Db, id: i64) -> Result<i64> {
-    Ok(on_pool!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM background_jobs o JOIN background_jobs j ON j.id = $1 \
-         WHERE o.workspace_id = j.workspace_id AND o.id < j.id \
-         AND o.status IN ('queued', 'running')",
-    )
-    .bind(id)
-    .fetch_one(pool)
-    .await?))
-}
-
-/// High bits of the advisory-lock keys that serialise job quotas per workspace
-/// ("TQ"), so they cannot collide with other advisory locks.
-const QUOTA_LOCK_SPACE: i64 = 0x5451 << 48;
 
 /// One job by id.
 pub async fn get(db: &Db, id: i64) -> Result<Job> {

@@ -22,8 +22,13 @@ pub async fn run(
 ) -> Result<Vec<RenderOutput>, JobRunError> {
     progress.send_replace(("reading and training".into(), 5));
     let path = media.training().join(file);
-    if let Err(e) = tokio::fs::metadata(&path).await {
-        return Err(RenderError::Io(e).into());
+    if !upload_exists(media, file).await {
+        return Err(RenderError::Failed {
+            stage: "reading the CSV",
+            message: "the uploaded CSV is no longer stored; upload it again".into(),
+            transient: false,
+        }
+        .into());
     }
     // Parsed once, here, streaming from the file; a malformed row fails the job
     // with its line and column.
@@ -45,6 +50,30 @@ pub async fn run(
     ));
     tracing::info!(job_id = job.id, model = %model.version_label(), status = model.status.as_str(), "CTR model trained");
     Ok(Vec::new())
+}
+
+/// True when the uploaded CSV `file` is still stored.
+pub async fn upload_exists(media: &MediaDirs, file: &str) -> bool {
+    tokio::fs::try_exists(media.training().join(file))
+        .await
+        .unwrap_or(false)
+}
+
+/// Deletes the uploaded CSV of a `train_ctr` job that ended (succeeded, failed,
+/// dead or cancelled): it counted against the workspace's stored bytes only
+/// while the job was unfinished, and nothing reads it afterwards.
+pub async fn remove_upload(media: &MediaDirs, job: &Job) {
+    let crate::domain::job::JobInput::TrainCtr { file, .. } = &job.input else {
+        return;
+    };
+    let path = media.training().join(file);
+    match tokio::fs::remove_file(&path).await {
+        Ok(()) => tracing::info!(job_id = job.id, "training upload removed"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            tracing::error!(job_id = job.id, error = %e, path = %path.display(), "training upload not removed")
+        }
+    }
 }
 
 pub async fn run_models(

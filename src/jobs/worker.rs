@@ -5,7 +5,8 @@
 //! without retry (apalis `AbortError`); transient failure → queued again and
 //! retried by apalis with exponential backoff, `dead` after the last attempt. A
 //! worker killed mid-job stops heart-beating; apalis hands its task to the next
-//! worker, which finds the row still `running` and starts a new attempt.
+//! worker, which finds the row still `running` and starts a new attempt. A job
+//! that ends (whichever way) gives up the uploaded file it kept (a training CSV).
 
 use super::queue::{JobQueue, JobTask};
 use super::render_job::{self, JobRunError};
@@ -73,6 +74,7 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
     };
     if job.attempts > job.max_attempts {
         let message = format!("gave up after {} attempts", job.max_attempts);
+        train_job::remove_upload(&env.media, &job).await;
         record(
             store::finish(&env.db, id, JobStatus::Dead, &[], Some(&message)).await,
             id,
@@ -140,6 +142,21 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
     )
     .then(|| progress_tx.borrow().0.clone());
     drop(progress_tx);
+    // An attempt that ends the job (any way but a retry) gives up the uploaded
+    // file it kept, before the row says the job ended.
+    let ends = match &result {
+        Ok(_) => true,
+        Err(e) => {
+            matches!(
+                e,
+                JobRunError::Render(crate::render::RenderError::Cancelled)
+            ) || !e.is_transient()
+                || job.attempts >= job.max_attempts
+        }
+    };
+    if ends {
+        train_job::remove_upload(&env.media, &job).await;
+    }
 
     match result {
         Ok(outputs) => {

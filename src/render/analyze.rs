@@ -17,13 +17,20 @@ pub const SCENE_THRESHOLD: f64 = 0.3;
 pub const ANALYSIS_WINDOW_SECS: f64 = 60.0;
 /// Longest one ffmpeg pass of an analysis may run.
 pub const PASS_TIMEOUT: Duration = Duration::from_secs(120);
+/// Most a pass may print on stderr (its measurements: one `showinfo` line per
+/// scene cut of the window); a pass past it is stopped and fails.
+pub const PASS_LOG_LIMIT: u64 = 8 * 1024 * 1024;
+/// Most a pass may print on stdout (its output goes to the null muxer).
+pub const PASS_OUTPUT_LIMIT: u64 = 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyzeError {
     #[error(transparent)]
     Probe(#[from] ProbeError),
-    #[error("ffmpeg could not be started: {0}")]
-    Spawn(std::io::Error),
+    #[error("ffmpeg could not be run: {0}")]
+    Spawn(#[source] super::process::OutputError),
+    #[error("ffmpeg printed more than the analysis reads during {stage}")]
+    Oversized { stage: &'static str },
     #[error("ffmpeg could not read the video during {stage}")]
     Ffmpeg { stage: &'static str },
     #[error("{stage} took longer than {} s", PASS_TIMEOUT.as_secs())]
@@ -41,10 +48,19 @@ async fn ffmpeg_stderr(
         .args(process::input_args(input))
         .args(["-t", &ANALYSIS_WINDOW_SECS.to_string()])
         .args(args);
-    let output = tokio::time::timeout(PASS_TIMEOUT, command.output())
-        .await
-        .map_err(|_| AnalyzeError::TimedOut { stage })?
-        .map_err(AnalyzeError::Spawn)?;
+    let output = tokio::time::timeout(
+        PASS_TIMEOUT,
+        process::bounded_output(command, PASS_OUTPUT_LIMIT, PASS_LOG_LIMIT),
+    )
+    .await
+    .map_err(|_| AnalyzeError::TimedOut { stage })?
+    .map_err(|e| match e {
+        process::OutputError::TooLarge { .. } => {
+            tracing::warn!(stage, error = %e, "analysis pass stopped");
+            AnalyzeError::Oversized { stage }
+        }
+        other => AnalyzeError::Spawn(other),
+    })?;
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     if output.status.success() {
         Ok(stderr)

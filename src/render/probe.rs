@@ -12,6 +12,10 @@ use std::time::Duration;
 
 /// Longest a probe may take.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Most JSON a probe may print: a real clip's streams and format take a few KiB.
+pub const PROBE_OUTPUT_LIMIT: u64 = 1024 * 1024;
+/// Most diagnostics a probe may print (with `-v error`).
+pub const PROBE_LOG_LIMIT: u64 = 64 * 1024;
 
 /// What ffprobe found in a file that has a video stream.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +40,14 @@ pub struct ProbeReport {
 pub enum ProbeError {
     #[error("ffprobe could not be started: {0}")]
     Spawn(std::io::Error),
+    #[error("ffprobe's answer could not be read: {0}")]
+    Output(std::io::Error),
+    /// ffprobe printed more than its limit (a file with absurdly many streams or
+    /// errors); it was stopped.
+    #[error(
+        "the file describes more than Titan reads: upload a plain MP4, MOV, M4V, MKV or WebM file"
+    )]
+    Oversized { detail: String },
     /// Not a file of an accepted container, or damaged. `detail` is ffprobe's own
     /// words, for the log only.
     #[error("not a video Titan can read: upload an MP4, MOV, M4V, MKV or WebM file")]
@@ -52,7 +64,7 @@ impl ProbeError {
     /// What ffprobe itself said, when there is more than the message.
     pub fn detail(&self) -> Option<&str> {
         match self {
-            ProbeError::Unreadable { detail } => Some(detail),
+            ProbeError::Unreadable { detail } | ProbeError::Oversized { detail } => Some(detail),
             _ => None,
         }
     }
@@ -116,10 +128,19 @@ pub async fn probe_report(path: &Path) -> Result<ProbeReport, ProbeError> {
         "file",
     ]);
     command.arg(process::file_url(path));
-    let output = tokio::time::timeout(PROBE_TIMEOUT, command.output())
-        .await
-        .map_err(|_| ProbeError::TimedOut)?
-        .map_err(ProbeError::Spawn)?;
+    let output = tokio::time::timeout(
+        PROBE_TIMEOUT,
+        process::bounded_output(command, PROBE_OUTPUT_LIMIT, PROBE_LOG_LIMIT),
+    )
+    .await
+    .map_err(|_| ProbeError::TimedOut)?
+    .map_err(|e| match e {
+        process::OutputError::Spawn(e) => ProbeError::Spawn(e),
+        process::OutputError::Read(e) => ProbeError::Output(e),
+        too_large @ process::OutputError::TooLarge { .. } => ProbeError::Oversized {
+            detail: format!("ffprobe {too_large}"),
+        },
+    })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         return Err(ProbeError::Unreadable {

@@ -1,8 +1,22 @@
 //! Media made by ffmpeg itself (lavfi patterns, flat colours and a `sine` tone),
-//! for tests, benchmarks and the demo workspace: nothing is ever downloaded.
+//! for tests, benchmarks and the demo workspace: nothing is ever downloaded. Every
+//! ffmpeg here is started by [`super::process`]'s builder (memory limit, death
+//! with the server); the demo videos made at start-up run as async children,
+//! killed if the start-up is dropped, with bounded output and a time limit.
 
+use super::process;
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
+
+/// Longest the making of one demo video may take.
+pub const MAKE_TIMEOUT: Duration = Duration::from_secs(120);
+/// Most ffmpeg may print while making a clip (with `-loglevel error`).
+const LOG_LIMIT: u64 = 1024 * 1024;
+
+fn ffmpeg() -> Command {
+    process::blocking_command("ffmpeg")
+}
 
 /// Writes a `seconds`-long `width`×`height` H.264/AAC MP4 to `path`: a moving test
 /// pattern at 30 fps and a 440 Hz tone at `volume_db` (0 for full scale).
@@ -13,7 +27,7 @@ pub fn generate_clip(
     height: u32,
     volume_db: f64,
 ) -> std::io::Result<()> {
-    let mut command = Command::new("ffmpeg");
+    let mut command = ffmpeg();
     command
         .args([
             "-hide_banner",
@@ -54,7 +68,7 @@ pub fn generate_quiet_clip(
     fps: u32,
     sound: Sound,
 ) -> std::io::Result<()> {
-    let mut command = Command::new("ffmpeg");
+    let mut command = ffmpeg();
     command.args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi"]);
     command.arg("-i").arg(format!(
         "testsrc=size={width}x{height}:rate={fps}:duration={seconds}"
@@ -74,7 +88,7 @@ pub fn generate_quiet_clip(
 /// Copies `source` to `path` with rotation metadata of `degrees`, the way a phone
 /// stores a video shot upright: the frames stay as they were, the player turns them.
 pub fn rotate_metadata(source: &Path, path: &Path, degrees: i32) -> std::io::Result<()> {
-    let mut command = Command::new("ffmpeg");
+    let mut command = ffmpeg();
     command
         .args(["-hide_banner", "-loglevel", "error", "-y", "-i"])
         .arg(source)
@@ -87,7 +101,7 @@ pub fn rotate_metadata(source: &Path, path: &Path, degrees: i32) -> std::io::Res
 /// One frame at `at` seconds of `path`, scaled to `w`×`h`, as grey levels (one
 /// byte per pixel), for tests that measure what was drawn.
 pub fn gray_frame(path: &Path, at: f64, w: u32, h: u32) -> std::io::Result<Vec<u8>> {
-    let mut command = Command::new("ffmpeg");
+    let mut command = ffmpeg();
     command
         .args(["-hide_banner", "-loglevel", "error", "-ss", &at.to_string()])
         .arg("-i")
@@ -124,7 +138,12 @@ fn run(mut command: Command, what: &str) -> std::io::Result<Vec<u8>> {
 }
 
 /// Encodes H.264/AAC to `path` with the inputs `command` was given.
-fn encode_to(mut command: Command, path: &Path) -> std::io::Result<()> {
+fn encode_to(command: Command, path: &Path) -> std::io::Result<()> {
+    run(encoding(command, path), "generate a clip").map(|_| ())
+}
+
+/// `command` with the H.264/AAC encoding of its inputs to `path`.
+fn encoding(mut command: Command, path: &Path) -> Command {
     command
         .args([
             "-c:v",
@@ -137,7 +156,7 @@ fn encode_to(mut command: Command, path: &Path) -> std::io::Result<()> {
             "aac",
         ])
         .arg(path);
-    run(command, "generate a clip").map(|_| ())
+    command
 }
 
 /// Writes an H.264/AAC MP4 of flat-colour scenes, `(colour, seconds)` each (so
@@ -146,10 +165,48 @@ fn encode_to(mut command: Command, path: &Path) -> std::io::Result<()> {
 pub fn generate_scene_clip(
     path: &Path,
     scenes: &[(&str, f64)],
-    (width, height): (u32, u32),
+    size: (u32, u32),
     first_second_gain: f64,
 ) -> std::io::Result<()> {
-    let mut command = Command::new("ffmpeg");
+    let command = scene_clip(path, scenes, size, first_second_gain);
+    run(command, "generate a clip").map(|_| ())
+}
+
+/// [`generate_scene_clip`] from async code (the demo workspace at start-up): a
+/// child killed when this future is dropped, stopped after [`MAKE_TIMEOUT`],
+/// whose output is read through bounded pipes.
+pub async fn make_scene_clip(
+    path: &Path,
+    scenes: &[(&str, f64)],
+    size: (u32, u32),
+    first_second_gain: f64,
+) -> std::io::Result<()> {
+    let command = process::into_async(scene_clip(path, scenes, size, first_second_gain));
+    let output = tokio::time::timeout(
+        MAKE_TIMEOUT,
+        process::bounded_output(command, LOG_LIMIT, LOG_LIMIT),
+    )
+    .await
+    .map_err(|_| std::io::Error::other(format!("ffmpeg took longer than {MAKE_TIMEOUT:?}")))?
+    .map_err(std::io::Error::other)?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!(
+            "ffmpeg could not generate a clip: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )))
+    }
+}
+
+/// The ffmpeg command of [`generate_scene_clip`].
+fn scene_clip(
+    path: &Path,
+    scenes: &[(&str, f64)],
+    (width, height): (u32, u32),
+    first_second_gain: f64,
+) -> Command {
+    let mut command = ffmpeg();
     command.args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"]);
     let total: f64 = scenes.iter().map(|(_, d)| d).sum();
     for (colour, secs) in scenes {
@@ -166,5 +223,5 @@ pub fn generate_scene_clip(
         "{inputs}concat=n={n}:v=1:a=0[v];[{n}:a]volume='if(lt(t,1),{first_second_gain},0.1)':eval=frame[a]"
     );
     command.args(["-filter_complex", &filter, "-map", "[v]", "-map", "[a]"]);
-    encode_to(command, path)
+    encoding(command, path)
 }

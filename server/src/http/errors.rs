@@ -142,10 +142,15 @@ pub async fn server_fn_status(request: Request, next: Next) -> Response {
         if let Ok(status) = StatusCode::from_u16(error.status_code()) {
             parts.status = status;
         }
-        if let AppError::RateLimited(minutes) = error {
+        let retry_after = match error {
+            AppError::RateLimited(minutes) => Some(minutes * 60),
+            AppError::QuotaExceeded(_, secs) => Some(secs),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
             parts
                 .headers
-                .insert(header::RETRY_AFTER, HeaderValue::from(minutes * 60));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
     }
     Response::from_parts(parts, Body::from(bytes))

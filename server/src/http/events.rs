@@ -2,10 +2,13 @@
 //! rows changed since its last look, so it sees progress written by any worker
 //! process, in this process or another.
 //!
-//! A stream lives no longer than its session: every few seconds it checks that
-//! the session still counts (not signed out, ended everywhere, expired or past its
-//! lifetime) and its user still may sign in; when not, it sends `signed-out` and
-//! ends.
+//! A stream lives no longer than its session, and sees no more than its user may
+//! see now: every few seconds it checks that the session still counts (not signed
+//! out, ended everywhere, expired or past its lifetime), loads its user afresh
+//! (deactivated: `signed-out`, and the stream ends) and decides its scope again
+//! with [`Jobs::scope`] from the fresh role: an admin demoted while watching every
+//! job of the workspace gets `forbidden` and the stream ends, instead of keeping
+//! the scope it was opened with.
 
 use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
@@ -36,29 +39,37 @@ pub struct EventsState {
     pub session_check: Duration,
 }
 
-/// True while session `id` exists and is in time, and its user may still sign in.
-async fn still_signed_in(state: &EventsState, id: &Id, user: &SessionUser) -> bool {
+/// The user as they are now, while session `id` exists and is in time and they
+/// may still sign in; `None` otherwise (or when either cannot be checked).
+async fn still_signed_in(state: &EventsState, id: &Id, user_id: i64) -> Option<SessionUser> {
     match state.sessions.is_live(id).await {
         Ok(true) => {}
-        Ok(false) => return false,
+        Ok(false) => return None,
         Err(e) => {
-            tracing::error!(user_id = user.id, error = %e, "event stream: session check failed");
-            return false;
+            tracing::error!(user_id, error = %e, "event stream: session check failed");
+            return None;
         }
     }
-    match titan::accounts::find_session_user(&state.jobs.db, user.id).await {
-        Ok(found) => found.is_some(),
+    match titan::accounts::find_session_user(&state.jobs.db, user_id).await {
+        Ok(found) => found,
         Err(e) => {
-            tracing::error!(user_id = user.id, error = %e, "event stream: user check failed");
-            false
+            tracing::error!(user_id, error = %e, "event stream: user check failed");
+            None
         }
     }
+}
+
+/// The stream's last event and the reason it ends.
+fn farewell(event: &'static str, text: &'static str) -> Vec<Result<Event, Infallible>> {
+    vec![Ok(Event::default().event(event).data(text))]
 }
 
 /// Where the stream is: its last look at the jobs, its last session check, and
 /// whether it has said goodbye.
 struct Cursor {
     state: EventsState,
+    /// Which jobs the stream carries, decided again at each check.
+    scope: JobFilter,
     since: time::OffsetDateTime,
     checked: Instant,
     ended: bool,
@@ -95,42 +106,51 @@ pub async fn job_events(
     };
     let start = Cursor {
         state,
+        scope,
         since: titan::db::now() - time::Duration::seconds(1),
         checked: Instant::now(),
         ended: false,
     };
-    let events = stream::unfold(start, move |mut cursor| {
-        let user = user.clone();
-        let scope = scope.clone();
-        async move {
-            if cursor.ended {
-                return None;
-            }
-            loop {
-                tokio::time::sleep(POLL).await;
-                if cursor.checked.elapsed() >= cursor.state.session_check {
-                    cursor.checked = Instant::now();
-                    if !still_signed_in(&cursor.state, &session_id, &user).await {
-                        tracing::info!(user_id = user.id, "event stream ended with its session");
+    let (user_id, all) = (user.id, query.all);
+    let events = stream::unfold(start, move |mut cursor| async move {
+        if cursor.ended {
+            return None;
+        }
+        loop {
+            tokio::time::sleep(POLL).await;
+            if cursor.checked.elapsed() >= cursor.state.session_check {
+                cursor.checked = Instant::now();
+                let Some(fresh) = still_signed_in(&cursor.state, &session_id, user_id).await else {
+                    tracing::info!(user_id, "event stream ended with its session");
+                    cursor.ended = true;
+                    return Some((stream::iter(farewell("signed-out", "signed out")), cursor));
+                };
+                match Jobs::scope(&fresh, all) {
+                    Ok(scope) => cursor.scope = scope,
+                    Err(e) => {
+                        tracing::info!(user_id, error = %e, "event stream ended: its scope is no longer allowed");
                         cursor.ended = true;
-                        let bye = Event::default().event("signed-out").data("signed out");
-                        return Some((stream::iter(vec![Ok::<Event, Infallible>(bye)]), cursor));
+                        return Some((
+                            stream::iter(farewell("forbidden", "no longer allowed")),
+                            cursor,
+                        ));
                     }
                 }
-                let filter = JobFilter {
-                    updated_after: Some(cursor.since),
-                    limit: 500,
-                    ..scope.clone()
-                };
-                match store::list(&cursor.state.jobs.db, &filter).await {
-                    Ok(changed) if changed.is_empty() => continue,
-                    Ok(changed) => {
-                        cursor.since = changed
-                            .iter()
-                            .map(|j| j.updated_at)
-                            .max()
-                            .unwrap_or(cursor.since);
-                        let events: Vec<Result<Event, Infallible>> = changed
+            }
+            let filter = JobFilter {
+                updated_after: Some(cursor.since),
+                limit: 500,
+                ..cursor.scope.clone()
+            };
+            match store::list(&cursor.state.jobs.db, &filter).await {
+                Ok(changed) if changed.is_empty() => continue,
+                Ok(changed) => {
+                    cursor.since = changed
+                        .iter()
+                        .map(|j| j.updated_at)
+                        .max()
+                        .unwrap_or(cursor.since);
+                    let events: Vec<Result<Event, Infallible>> = changed
                             .iter()
                             .rev()
                             .filter_map(|job| match Event::default().event("job").json_data(job) {
@@ -141,12 +161,11 @@ pub async fn job_events(
                                 }
                             })
                             .collect();
-                        return Some((stream::iter(events), cursor));
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "job events query failed");
-                        continue;
-                    }
+                    return Some((stream::iter(events), cursor));
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "job events query failed");
+                    continue;
                 }
             }
         }

@@ -7,6 +7,7 @@ pub mod errors;
 pub mod events;
 pub mod health;
 pub mod media;
+pub mod multipart;
 pub mod results;
 pub mod security;
 pub mod training;
@@ -103,6 +104,9 @@ pub fn router(
             jobs: jobs.clone(),
             limit_bytes: config.upload_limit_bytes,
             media_limits: config.media_limits(),
+            probes: Arc::new(tokio::sync::Semaphore::new(
+                usize::try_from(config.upload_probes).unwrap_or(2),
+            )),
         })
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(

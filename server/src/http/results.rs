@@ -2,10 +2,10 @@
 //! whole (a refusal names its line and column, and nothing is written) and its
 //! rows are stored with the creatives, replacing days already there.
 
-use super::uploads::{
-    CSV_LIMIT_BYTES, FormReturn, Received, Refusal, UploadState, multipart_upload, receive_file,
-    remove,
+use super::multipart::{
+    CSV_LIMIT_BYTES, FormReturn, Received, Refusal, multipart_upload, receive_file, remove,
 };
+use super::uploads::UploadState;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;

@@ -2,17 +2,19 @@
 //! its header checked (a label column, at most 256 columns; a refusal names the
 //! line and nothing is kept), stored, and a `train_ctr` job queued. The rows are
 //! parsed once, by the job, streaming: a malformed row fails the job with its
-//! line and column, and the request never holds the file in memory.
+//! line and column, and the request never holds the file in memory. The stored
+//! file counts against the workspace's stored bytes until its job ends, which
+//! deletes it.
 
-use super::uploads::{
-    CSV_LIMIT_BYTES, FormReturn, Received, Refusal, UploadState, multipart_upload, receive_file,
-    remove,
+use super::multipart::{
+    CSV_LIMIT_BYTES, FormReturn, Received, Refusal, multipart_upload, receive_file, remove,
 };
+use super::uploads::UploadState;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use std::path::Path;
-use titan::domain::job::{Job, JobInput};
+use titan::domain::job::Job;
 use titan::ml::csv_import;
 use tokio::io::AsyncReadExt;
 
@@ -29,8 +31,11 @@ pub async fn upload_training_data(State(state): State<UploadState>, request: Req
         |job: &Job| job.id,
         |user, multipart| async move {
             let limit = CSV_LIMIT_BYTES.min(state.limit_bytes);
-            let Received { tmp, original, .. } =
-                receive_file(&state.jobs.media, limit, multipart).await?;
+            let Received {
+                tmp,
+                original,
+                bytes,
+            } = receive_file(&state.jobs.media, limit, multipart).await?;
             if let Err(refusal) = check_header(&tmp).await {
                 remove(&tmp).await;
                 return Err(refusal);
@@ -39,7 +44,8 @@ pub async fn upload_training_data(State(state): State<UploadState>, request: Req
                 .file_name()
                 .map(|n| n.to_string_lossy().replace(".upload", ".csv"))
                 .unwrap_or_default();
-            if let Err(e) = tokio::fs::rename(&tmp, state.jobs.media.training().join(&name)).await {
+            let stored = state.jobs.media.training().join(&name);
+            if let Err(e) = tokio::fs::rename(&tmp, &stored).await {
                 remove(&tmp).await;
                 tracing::error!(error = %e, "training upload not stored");
                 return Err(Refusal::new(
@@ -47,34 +53,20 @@ pub async fn upload_training_data(State(state): State<UploadState>, request: Req
                     "The upload could not be stored.",
                 ));
             }
-            let stored = state.jobs.media.training().join(&name);
-            let queued = state
+            // The file counts against the workspace's stored bytes until its job
+            // ends (and deletes it); a refusal keeps nothing.
+            let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
+            match state
                 .jobs
-                .enqueue(
-                    &user,
-                    JobInput::TrainCtr {
-                        file: name,
-                        original_name: original,
-                    },
-                )
-                .await;
-            queued.map_err(|e| {
-                // Nothing of a refused upload is kept.
-                let stored = stored.clone();
-                tokio::spawn(async move { remove(&stored).await });
-                match e {
-                    titan::Error::QuotaExceeded { message, .. } => {
-                        Refusal::new(StatusCode::TOO_MANY_REQUESTS, format!("file: {message}"))
-                    }
-                    other => {
-                        tracing::error!(error = %other, user_id = user.id, "training job not queued");
-                        Refusal::new(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "The training job could not be queued.",
-                        )
-                    }
+                .enqueue_training_upload(&user, name, original, bytes)
+                .await
+            {
+                Ok(job) => Ok(job),
+                Err(e) => {
+                    remove(&stored).await;
+                    Err(Refusal::from_quota(e, &user, "training upload"))
                 }
-            })
+            }
         },
     )
     .await

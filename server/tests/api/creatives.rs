@@ -168,17 +168,7 @@ async fn a_creative_is_analysed_from_its_video_and_scored_once_models_are_traine
         .json()
         .await
         .unwrap();
-    let done = wait_for(
-        &app,
-        job["id"].as_i64().unwrap(),
-        "succeeded",
-        Duration::from_secs(60),
-    )
-    .await;
-    assert!(
-        done["stage"].as_str().unwrap().contains("hook-v1 champion"),
-        "{done}"
-    );
+    job_ends(&app, &job, "succeeded", "stage", "hook-v1 champion").await;
     let models: Vec<Value> = app.call("models/list", &[]).await.json().await.unwrap();
     assert_eq!(models.len(), 3);
     for m in &models {

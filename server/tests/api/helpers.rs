@@ -250,3 +250,71 @@ pub async fn execute_sql(app: &TestApp, sql: &'static str) -> u64 {
         .expect("statement")
         .rows_affected())
 }
+
+/// Waits (up to a minute) until `job` (its JSON) ends in `status`, and checks that
+/// its `field` (`stage`, `error`) says `needle`; the job as it ended.
+pub async fn job_ends(
+    app: &TestApp,
+    job: &serde_json::Value,
+    status: &str,
+    field: &str,
+    needle: &str,
+) -> serde_json::Value {
+    let id = job["id"].as_i64().expect("a job id");
+    let limit = std::time::Duration::from_secs(60);
+    let ended = crate::renders::wait_for(app, id, status, limit).await;
+    let text = ended[field].as_str().unwrap_or_default();
+    assert!(text.contains(needle), "{field} of {ended}");
+    ended
+}
+
+/// A queued job row of `owner_id` in the app's workspace under `queue_key`, with
+/// no queue task (nothing runs it).
+pub async fn job_row(app: &TestApp, owner_id: i64, queue_key: &str) -> titan::domain::job::Job {
+    titan::jobs::store::insert(
+        &running(app).db,
+        &titan::jobs::NewJob {
+            owner_id,
+            workspace_id: app.workspace_id,
+            input: titan::domain::job::JobInput::TrainModels {
+                hook_percentile: 0.7,
+            },
+            max_attempts: 3,
+            queue_key: queue_key.into(),
+        },
+    )
+    .await
+    .expect("insert a job")
+}
+
+/// A [`job_row`] started as if a worker had picked it up; its id.
+pub async fn running_job(app: &TestApp, owner_id: i64, queue_key: &str) -> i64 {
+    let job = job_row(app, owner_id, queue_key).await;
+    titan::jobs::store::start_attempt(&running(app).db, job.id, Some(queue_key))
+        .await
+        .expect("start the job")
+        .expect("running");
+    job.id
+}
+
+/// Opens the live job stream at `path` (`/api/v1/jobs/events…`) as `app`.
+pub async fn open_events(app: &TestApp, path: &str) -> Response {
+    app.client
+        .get(app.url(path))
+        .header(ACCEPT, "text/event-stream")
+        .send()
+        .await
+        .expect("request")
+}
+
+/// Reads `response` until it ends; the text it carried, or `None` if it was still
+/// open after `limit`.
+pub async fn read_to_end(mut response: Response, limit: std::time::Duration) -> Option<String> {
+    let mut text = String::new();
+    let read = async {
+        while let Some(chunk) = response.chunk().await.unwrap_or(None) {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    };
+    tokio::time::timeout(limit, read).await.ok().map(|()| text)
+}

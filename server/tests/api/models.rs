@@ -51,39 +51,27 @@ async fn a_csv_export_trains_a_registered_ctr_model_and_bad_files_name_line_and_
     let response = upload_csv(&app, "click,cpm\n1,2.5\n0,abc\n").await;
     assert_eq!(response.status(), 201);
     let job: Value = response.json().await.unwrap();
-    let failed = wait_for(
+    job_ends(
         &app,
-        job["id"].as_i64().unwrap(),
+        &job,
         "failed",
-        Duration::from_secs(60),
+        "error",
+        "file: line 3, column cpm: expected a number",
     )
     .await;
-    assert!(
-        failed["error"]
-            .as_str()
-            .unwrap()
-            .contains("file: line 3, column cpm: expected a number"),
-        "{failed}"
-    );
 
     let response = upload_csv(&app, &export(2000, true)).await;
     assert_eq!(response.status(), 201);
     let job: Value = response.json().await.unwrap();
     assert_eq!(job["kind"], "train_ctr");
-    let done = wait_for(
+    job_ends(
         &app,
-        job["id"].as_i64().unwrap(),
+        &job,
         "succeeded",
-        Duration::from_secs(60),
+        "stage",
+        "ctr_export-v1 as champion",
     )
     .await;
-    assert!(
-        done["stage"]
-            .as_str()
-            .unwrap()
-            .contains("ctr_export-v1 as champion"),
-        "{done}"
-    );
 
     let models: Vec<Value> = app.call("models/list", &[]).await.json().await.unwrap();
     assert_eq!(models.len(), 1);

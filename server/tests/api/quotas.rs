@@ -55,6 +55,10 @@ async fn a_full_job_queue_refuses_with_429_even_under_parallel_requests() {
         match response.status().as_u16() {
             200 => accepted += 1,
             429 => {
+                assert_eq!(
+                    response.headers()["retry-after"],
+                    titan::quotas::JOBS_RETRY_AFTER_SECS.to_string().as_str()
+                );
                 let body = response.text().await.unwrap();
                 assert!(
                     body.contains("already has 3 jobs queued or running"),
@@ -121,7 +125,7 @@ async fn uploads_per_hour_and_stored_bytes_are_capped_per_workspace() {
         refusal["error"]
             .as_str()
             .unwrap()
-            .contains("stores 0 bytes of uploaded clips and may store 2.0 KB"),
+            .contains("stores 0 bytes of uploaded files and may store 2.0 KB"),
         "{refusal}"
     );
     assert_eq!(count(&small, "assets").await, 0);
@@ -180,4 +184,107 @@ async fn one_workspace_backlog_does_not_hold_another_workspace_job() {
         before_b <= 2,
         "{before_b} of workspace A's jobs started before workspace B's single job"
     );
+}
+
+/// `n` uploads of `clip` at once: how many were accepted, after checking that
+/// every other one is a 429 naming the quota (`needle`) with a `Retry-After`.
+async fn parallel_uploads(app: &TestApp, clip: &[u8], n: usize, needle: &str) -> usize {
+    let requests = (0..n).map(|_| upload(app, "clip.mp4", clip.to_vec()));
+    let mut accepted = 0;
+    for response in futures_util::future::join_all(requests).await {
+        match response.status().as_u16() {
+            201 => accepted += 1,
+            429 => {
+                assert!(
+                    response.headers().contains_key("retry-after"),
+                    "{:?}",
+                    response.headers()
+                );
+                let refusal: Value = response.json().await.unwrap();
+                assert_eq!(refusal["field"], "file");
+                let message = refusal["error"].as_str().unwrap();
+                assert!(message.contains(needle), "{message}");
+            }
+            other => panic!(
+                "unexpected status {other}: {}",
+                response.text().await.unwrap()
+            ),
+        }
+    }
+    accepted
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parallel_uploads_get_exactly_what_the_quotas_allow_and_refusals_leave_nothing() {
+    let clips = tempfile::TempDir::new().unwrap();
+    let clip = std::fs::read(generate_clip(clips.path(), 1)).unwrap();
+    // Room for three clips and a half.
+    let room = (clip.len() * 7 / 2).to_string();
+    for (flags, needle) in [
+        (
+            ["--quota-uploads-per-hour", "3"],
+            "uploaded 3 clips in the last hour",
+        ),
+        (
+            ["--quota-media-bytes", room.as_str()],
+            "of uploaded files and may store",
+        ),
+    ] {
+        let app = spawn_app_with(&flags).await;
+        app.login_ok(MARKETER_EMAIL).await;
+        let accepted = parallel_uploads(&app, &clip, 12, needle).await;
+        assert_eq!(accepted, 3, "exactly the quota is accepted ({flags:?})");
+        assert_eq!(count(&app, "assets").await, 3, "refusals keep no row");
+        let media = app.media_dir();
+        assert_eq!(crate::renders::files_in(&media.join("assets")).len(), 3);
+        assert!(
+            crate::renders::files_in(&media.join("tmp")).is_empty(),
+            "refusals keep no file"
+        );
+    }
+}
+
+/// A training CSV of about `bytes` bytes.
+fn csv_of(bytes: usize) -> Vec<u8> {
+    let mut csv = String::from("clicks,impressions,cpm\n");
+    while csv.len() < bytes {
+        csv.push_str("1,100,2\n");
+    }
+    csv.into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn training_csvs_count_against_stored_bytes_until_their_job_ends() {
+    // No worker: the first CSV's job stays queued and its file stays stored.
+    let app = spawn_app_with(&["--quota-media-bytes", "1000", "--worker", "false"]).await;
+    app.login_ok(MARKETER_EMAIL).await;
+    let first = app
+        .post_file("/api/v1/training-data", "a.csv", csv_of(600))
+        .await;
+    assert_eq!(first.status(), 201);
+    let job = first.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let second = app
+        .post_file("/api/v1/training-data", "b.csv", csv_of(600))
+        .await;
+    assert_eq!(second.status(), 429);
+    assert!(second.headers().contains_key("retry-after"));
+    let refusal: Value = second.json().await.unwrap();
+    assert!(
+        refusal["error"]
+            .as_str()
+            .unwrap()
+            .contains("may store 1000 bytes"),
+        "{refusal}"
+    );
+    let training = app.media_dir().join("training");
+    assert_eq!(crate::renders::files_in(&training).len(), 1);
+    assert_eq!(count(&app, "background_jobs").await, 1);
+    // A cancelled job gives its file, and its bytes, back.
+    let cancelled = app.call("jobs/cancel", &[("id", &job.to_string())]).await;
+    assert_eq!(cancelled.status(), 200);
+    assert!(crate::renders::files_in(&training).is_empty());
+    let third = app
+        .post_file("/api/v1/training-data", "c.csv", csv_of(600))
+        .await;
+    assert_eq!(third.status(), 201);
 }

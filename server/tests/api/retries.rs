@@ -155,20 +155,7 @@ async fn insert_without_task(app: &TestApp, queue_key: &str) -> titan::domain::j
         .fetch_one(pool)
         .await
         .unwrap());
-    titan::jobs::store::insert(
-        db,
-        &titan::jobs::NewJob {
-            owner_id,
-            workspace_id: app.workspace_id,
-            input: titan::domain::job::JobInput::TrainModels {
-                hook_percentile: 0.7,
-            },
-            max_attempts: 3,
-            queue_key: queue_key.to_owned(),
-        },
-    )
-    .await
-    .unwrap()
+    job_row(app, owner_id, queue_key).await
 }
 
 /// Tasks apalis holds under `queue_key`.

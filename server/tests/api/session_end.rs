@@ -183,28 +183,10 @@ async fn a_session_ended_during_its_request_is_not_saved_back() {
     );
 }
 
-/// Reads `response` until it ends; the text it carried, or `None` if it was still
-/// open after `limit`.
-async fn read_to_end(mut response: reqwest::Response, limit: Duration) -> Option<String> {
-    let mut text = String::new();
-    let read = async {
-        while let Some(chunk) = response.chunk().await.unwrap_or(None) {
-            text.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    };
-    tokio::time::timeout(limit, read).await.ok().map(|()| text)
-}
-
 #[tokio::test]
 async fn an_event_stream_ends_when_its_session_does() {
     let (app, other) = two_devices(MARKETER_EMAIL).await;
-    let stream = app
-        .client
-        .get(app.url("/api/v1/jobs/events"))
-        .header("accept", "text/event-stream")
-        .send()
-        .await
-        .unwrap();
+    let stream = open_events(&app, "/api/v1/jobs/events").await;
     assert_eq!(stream.status(), 200);
     // Still open while the session counts.
     let stream = {
@@ -225,4 +207,33 @@ async fn an_event_stream_ends_when_its_session_does() {
         .await
         .expect("the stream kept running after its session ended");
     assert!(text.contains("event: signed-out"), "{text}");
+}
+
+/// Changes the database with `sql` while `stream` is open; the stream must end
+/// with the event `last`.
+async fn ends_after(app: &TestApp, stream: reqwest::Response, sql: &'static str, last: &str) {
+    assert_eq!(stream.status(), 200);
+    execute_sql(app, sql).await;
+    let text = read_to_end(stream, Duration::from_secs(15))
+        .await
+        .unwrap_or_else(|| panic!("the stream kept going after: {sql}"));
+    assert!(text.contains(&format!("event: {last}")), "{text}");
+}
+
+#[tokio::test]
+async fn an_event_stream_follows_its_users_role_and_deactivation() {
+    let app = spawn_app().await;
+    app.login_ok(ADMIN_EMAIL).await;
+    let marketer = TestApp::second_client(&app, Arc::new(reqwest::cookie::Jar::default()));
+    marketer.login_ok(MARKETER_EMAIL).await;
+    // Demoted while watching every job of the workspace: the stream may no longer
+    // carry other people's jobs, so it says so and ends.
+    let every_job = open_events(&app, "/api/v1/jobs/events?all=true").await;
+    let demote = "UPDATE users SET role = 'marketer' WHERE email = 'admin@example.com'";
+    ends_after(&app, every_job, demote, "forbidden").await;
+    // Deactivated (its sessions left in place): the user check ends the stream.
+    let own_jobs = open_events(&marketer, "/api/v1/jobs/events").await;
+    let deactivate = "UPDATE users SET deactivated_at = CURRENT_TIMESTAMP \
+                      WHERE email = 'marketer@example.com'";
+    ends_after(&app, own_jobs, deactivate, "signed-out").await;
 }

@@ -108,6 +108,61 @@ async fn an_account_attacked_from_many_networks_slows_down_but_still_signs_in() 
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_attempts_at_an_account_under_attack_wait_for_spaced_slots() {
+    const SLOWDOWN_MS: i64 = 400;
+    // Eight networks at once; the first two failures are not slowed, the other
+    // six each take a slot one slowdown after the previous one.
+    let (attempts, slowed) = (8, 6);
+    let app = spawn_app_with(&[
+        "--trusted-proxies",
+        "127.0.0.1",
+        "--login-account-slowdown-after",
+        "2",
+        "--login-account-slowdown-ms",
+        &SLOWDOWN_MS.to_string(),
+    ])
+    .await;
+    let unix_ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+    };
+    let before_ms = unix_ms();
+    let started = Instant::now();
+    let guesses = (0..attempts).map(|n| {
+        let app = &app;
+        async move {
+            let client = format!("203.0.113.{}", n + 1);
+            login_from(app, &client, MARKETER_EMAIL, "wrong")
+                .await
+                .status()
+        }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let elapsed = started.elapsed();
+    assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+    // The account's last slot lies six slowdowns past the burst: the slots were
+    // taken one after another, not shared.
+    let last_slot: i64 = titan::on_pool!(&running(&app).db, pool => sqlx::query_scalar(
+        "SELECT next_slot_ms FROM login_limits WHERE bucket = $1",
+    )
+    .bind(format!("acct:{MARKETER_EMAIL}"))
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert!(
+        last_slot >= before_ms + slowed * SLOWDOWN_MS,
+        "last slot {} ms after the burst began",
+        last_slot - before_ms
+    );
+    // And the burst took at least as long (a lower bound: a slow machine only
+    // adds to it).
+    let spread = Duration::from_millis((slowed * SLOWDOWN_MS) as u64 - 50);
+    assert!(elapsed >= spread, "{elapsed:?}");
+}
+
 #[tokio::test]
 async fn ipv6_clients_are_limited_per_64() {
     let app = spawn_app_with(&[

@@ -6,7 +6,7 @@ use crate::helpers::*;
 use crate::people::{ADMIN_B, account, other_browser, second_workspace};
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use titan::domain::job::{JobInput, JobStatus};
+use titan::domain::job::JobStatus;
 use titan::domain::render::{Format, RenderOutput};
 use titan::ml::registry::{self, Comparison, Metrics, ModelKind, ModelStatus, NewModel};
 
@@ -14,37 +14,20 @@ use titan::ml::registry::{self, Comparison, Metrics, ModelKind, ModelStatus, New
 async fn finished_job_of_a(app: &TestApp) -> i64 {
     let db = &app.running.as_ref().unwrap().db;
     let (owner_id, _, _) = account(app, MARKETER_EMAIL).await;
-    let job = titan::jobs::store::insert(
-        db,
-        &titan::jobs::NewJob {
-            owner_id,
-            workspace_id: app.workspace_id,
-            input: JobInput::TrainModels {
-                hook_percentile: 0.7,
-            },
-            max_attempts: 3,
-            queue_key: "tenancy-test".into(),
-        },
-    )
-    .await
-    .unwrap();
-    titan::jobs::store::start_attempt(db, job.id, Some("tenancy-test"))
-        .await
-        .unwrap()
-        .expect("running");
+    let job_id = running_job(app, owner_id, "tenancy-test").await;
     let output = RenderOutput {
         format: Format::Square,
         video: "1x1.mp4".into(),
         thumbnail: "1x1.jpg".into(),
         bytes: 5,
     };
-    titan::jobs::store::finish(db, job.id, JobStatus::Failed, &[output], Some("test"))
+    titan::jobs::store::finish(db, job_id, JobStatus::Failed, &[output], Some("test"))
         .await
         .unwrap();
-    let dir = app.media_dir().join("jobs").join(job.id.to_string());
+    let dir = app.media_dir().join("jobs").join(job_id.to_string());
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("1x1.mp4"), b"video").unwrap();
-    job.id
+    job_id
 }
 
 /// Two CTR models of workspace A: v1 champion, v2 a challenger.
@@ -264,24 +247,8 @@ async fn pages_carry_no_inline_style_and_progress_is_a_progress_element() {
     finished_job_of_a(&app).await;
     let db = &app.running.as_ref().unwrap().db;
     let (owner_id, _, _) = account(&app, MARKETER_EMAIL).await;
-    let running = titan::jobs::store::insert(
-        db,
-        &titan::jobs::NewJob {
-            owner_id,
-            workspace_id: app.workspace_id,
-            input: JobInput::TrainModels {
-                hook_percentile: 0.7,
-            },
-            max_attempts: 3,
-            queue_key: "csp-test".into(),
-        },
-    )
-    .await
-    .unwrap();
-    titan::jobs::store::start_attempt(db, running.id, Some("csp-test"))
-        .await
-        .unwrap();
-    titan::jobs::store::set_progress(db, running.id, "rendering", 2)
+    let running_id = running_job(&app, owner_id, "csp-test").await;
+    titan::jobs::store::set_progress(db, running_id, "rendering", 2)
         .await
         .unwrap();
     for (email, pages) in [

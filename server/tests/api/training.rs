@@ -5,7 +5,6 @@
 //! rows, and a file with a few hundred columns.
 
 use crate::helpers::*;
-use crate::renders::wait_for;
 use serde_json::Value;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -85,16 +84,11 @@ async fn aggregated_rows_train_as_weights_and_a_bad_row_fails_the_job() {
         .json()
         .await
         .unwrap();
-    let done = wait_for(
-        &app,
-        job["id"].as_i64().unwrap(),
-        "succeeded",
-        Duration::from_secs(60),
-    )
-    .await;
-    assert!(
-        done["stage"].as_str().unwrap().contains("ctr_export-v1"),
-        "{done}"
+    job_ends(&app, &job, "succeeded", "stage", "ctr_export-v1").await;
+    assert_eq!(
+        training_files(&app),
+        0,
+        "the CSV is deleted when its job ends"
     );
     let models: Vec<Value> = app.call("models/list", &[]).await.json().await.unwrap();
     let model = &models[0];
@@ -114,20 +108,19 @@ async fn aggregated_rows_train_as_weights_and_a_bad_row_fails_the_job() {
         .json()
         .await
         .unwrap();
-    let failed = wait_for(
+    let failed = job_ends(
         &app,
-        job["id"].as_i64().unwrap(),
+        &job,
         "failed",
-        Duration::from_secs(60),
+        "error",
+        "file: line 4, column clicks: 5 clicks exceed 4 impressions",
     )
     .await;
-    assert!(
-        failed["error"]
-            .as_str()
-            .unwrap()
-            .contains("file: line 4, column clicks: 5 clicks exceed 4 impressions"),
-        "{failed}"
-    );
+    assert_eq!(training_files(&app), 0, "a failed job's CSV is deleted too");
+    let retried = app
+        .call("jobs/retry", &[("id", &failed["id"].to_string())])
+        .await;
+    assert_eq!(retried.status(), 409, "its file is gone: upload it again");
 }
 
 /// The server as a child process, killed when dropped.
