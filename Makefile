@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export LEPTOS_OUTPUT_NAME := titan
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run watch test setup build release fmt bench-render bench-ml
+.PHONY: run watch test setup build release fmt bench-render bench-ml bench-experiments
 
 run: setup
 	cargo leptos serve
@@ -40,3 +40,8 @@ bench-render: setup
 # server function; release mode (the first run compiles for a few minutes).
 bench-ml: setup
 	cargo run --release --quiet -p titan-server --example bench_ml
+
+# choose / events requests/s and p99 over HTTP with a real API key (wrk), in-process
+# choices/s, and a bare axum handler for scale; release mode.
+bench-experiments: setup
+	cargo run --release --quiet -p titan-server --example bench_experiments
