@@ -36,10 +36,12 @@ pub async fn creative(db: &Db, actor: &Actor, id: i64) -> Result<Creative> {
 
 /// One logged prediction about a creative.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct LoggedPrediction {
     pub kind: String,
     pub predicted: f64,
     pub model_version: String,
+    #[cfg_attr(feature = "server", schemars(with = "String", extend("format" = "date-time")))]
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: time::OffsetDateTime,
 }
@@ -47,6 +49,7 @@ pub struct LoggedPrediction {
 /// What the models said about a creative: its last analysis and the predictions
 /// logged for it (newest first, at most 100).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct CreativePredictions {
     pub creative_id: i64,
     pub analysis: Option<CreativeAnalysis>,

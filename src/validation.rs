@@ -9,6 +9,7 @@ use std::fmt;
 
 /// One broken rule on one input field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct FieldError {
     /// The form/API field name, e.g. `daily_budget`.
     pub field: String,

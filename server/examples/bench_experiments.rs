@@ -25,7 +25,16 @@ fn wrk(url: &str, script: &str, dir: &std::path::Path) -> (f64, String, String) 
     let path = dir.join("wrk.lua");
     std::fs::write(&path, script).expect("write the wrk script");
     let out = Command::new("wrk")
-        .args(["-t", THREADS, "-c", CONNECTIONS, "-d", &format!("{SECONDS}s"), "--latency", "-s"])
+        .args([
+            "-t",
+            THREADS,
+            "-c",
+            CONNECTIONS,
+            "-d",
+            &format!("{SECONDS}s"),
+            "--latency",
+            "-s",
+        ])
         .arg(&path)
         .arg(url)
         .output()
@@ -71,7 +80,9 @@ end
 }
 
 async fn bare_axum() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let app = axum::Router::new().route("/", axum::routing::post(|| async { "{\"ok\":true}" }));
     let task = tokio::spawn(async move {
@@ -88,26 +99,57 @@ async fn main() {
     let db_url = format!("sqlite:{}", dir.path().join("bench.db").display());
     let media = dir.path().join("media").display().to_string();
     let config = Cli::parse_from([
-        "titan-server", "--addr", "127.0.0.1:0", "--database-url", &db_url, "--media-dir", &media,
-        "--seed-demo", "false", "--worker", "false",
-        "--api-key-rate-per-sec", "10000000", "--api-key-burst", "10000000",
+        "titan-server",
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        &db_url,
+        "--media-dir",
+        &media,
+        "--seed-demo",
+        "false",
+        "--worker",
+        "false",
+        "--api-key-rate-per-sec",
+        "10000000",
+        "--api-key-burst",
+        "10000000",
     ])
     .config;
-    let db = titan_server::open_database(&config).await.expect("database");
-    let ws = create_workspace(&db, "Bench", false).await.expect("workspace");
-    let admin_id = create_user(&db, NewUser {
-        workspace_id: ws,
-        email: Email::parse("bench@example.com").expect("email"),
-        password: "bench password 123".into(),
-        role: Role::Admin,
-        is_demo: false,
-    })
+    let db = titan_server::open_database(&config)
+        .await
+        .expect("database");
+    let ws = create_workspace(&db, "Bench", false)
+        .await
+        .expect("workspace");
+    let admin_id = create_user(
+        &db,
+        NewUser {
+            workspace_id: ws,
+            email: Email::parse("bench@example.com").expect("email"),
+            password: "bench password 123".into(),
+            role: Role::Admin,
+            is_demo: false,
+        },
+    )
     .await
     .expect("user");
-    let admin = find_session_user(&db, admin_id).await.expect("user").expect("user");
-    let draft = titan::domain::CampaignDraft::parse("Bench", "leads", "100", "USD", &["meta".into()], "fitness")
+    let admin = find_session_user(&db, admin_id)
+        .await
+        .expect("user")
+        .expect("user");
+    let draft = titan::domain::CampaignDraft::parse(
+        "Bench",
+        "leads",
+        "100",
+        "USD",
+        &["meta".into()],
+        "fitness",
+    )
+    .expect("campaign");
+    let campaign = titan::campaigns::create(&db, ws, &draft, false)
+        .await
         .expect("campaign");
-    let campaign = titan::campaigns::create(&db, ws, &draft, false).await.expect("campaign");
     let mut creatives = Vec::new();
     for i in 0..5 {
         let id: i64 = titan::on_pool!(&db, pool => sqlx::query_scalar(
@@ -129,10 +171,15 @@ async fn main() {
     let id = experiments.create(&actor, &form).await.expect("experiment");
     let detail = experiments.start(&actor, id).await.expect("start");
     let arm = detail.arms[0].arm_id;
-    let key = titan::api_keys::create(&db, &admin, "bench", &["read".into(), "experiments:write".into()])
-        .await
-        .expect("key")
-        .secret;
+    let key = titan::api_keys::create(
+        &db,
+        &admin,
+        "bench",
+        &["read".into(), "experiments:write".into()],
+    )
+    .await
+    .expect("key")
+    .secret;
 
     // In-process: the core's choose, as the handler calls it.
     let n = 2_000_000;
@@ -144,7 +191,9 @@ async fn main() {
     let in_process = n as f64 / started.elapsed().as_secs_f64();
     std::hint::black_box(picked);
 
-    let running = titan_server::start(db.clone(), &config, false).await.expect("server");
+    let running = titan_server::start(db.clone(), &config, false)
+        .await
+        .expect("server");
     let base = format!("http://{}", running.addr);
     let (choose_rate, choose_p99, choose_errors) = wrk(
         &format!("{base}/api/v1/experiments/{id}/choose"),
@@ -152,21 +201,38 @@ async fn main() {
         dir.path(),
     );
     let events_path = format!("/api/v1/experiments/{id}/events");
-    let (events_rate, events_p99, events_errors) =
-        wrk(&format!("{base}{events_path}"), &events_script(&key, &events_path, arm), dir.path());
+    let (events_rate, events_p99, events_errors) = wrk(
+        &format!("{base}{events_path}"),
+        &events_script(&key, &events_path, arm),
+        dir.path(),
+    );
     tokio::time::sleep(Duration::from_millis(200)).await;
     let stored: i64 = titan::on_pool!(&db, pool => sqlx::query_scalar(
         "SELECT COUNT(*) FROM experiment_events WHERE experiment_id = $1")
         .bind(id).fetch_one(pool).await.expect("count"));
     running.stop().await;
     let (bare_addr, bare_task) = bare_axum().await;
-    let (bare_rate, bare_p99, _) = wrk(&format!("http://{bare_addr}/"), &post_script("", ""), dir.path());
+    let (bare_rate, bare_p99, _) = wrk(
+        &format!("http://{bare_addr}/"),
+        &post_script("", ""),
+        dir.path(),
+    );
     bare_task.abort();
 
-    println!("experiments hot path, {SECONDS} s each, wrk -t{THREADS} -c{CONNECTIONS}, SQLite, release");
-    println!("  choose            {choose_rate:>10.0} req/s   p99 {choose_p99:>9}   (target >= 20000) {choose_errors}");
-    println!("  events (durable)  {events_rate:>10.0} req/s   p99 {events_p99:>9}   (target >= 5000) {events_errors}");
-    println!("    stored events: {stored} (one per answered request; requests cut off at the end may add a few)");
+    println!(
+        "experiments hot path, {SECONDS} s each, wrk -t{THREADS} -c{CONNECTIONS}, SQLite, release"
+    );
+    println!(
+        "  choose            {choose_rate:>10.0} req/s   p99 {choose_p99:>9}   (target >= 20000) {choose_errors}"
+    );
+    println!(
+        "  events (durable)  {events_rate:>10.0} req/s   p99 {events_p99:>9}   (target >= 5000) {events_errors}"
+    );
+    println!(
+        "    stored events: {stored} (one per answered request; requests cut off at the end may add a few)"
+    );
     println!("  in-process choose {in_process:>10.0} choices/s             (target >= 1000000)");
-    println!("  bare axum handler {bare_rate:>10.0} req/s   p99 {bare_p99:>9}   (scale: the same machine, no Titan)");
+    println!(
+        "  bare axum handler {bare_rate:>10.0} req/s   p99 {bare_p99:>9}   (scale: the same machine, no Titan)"
+    );
 }

@@ -56,6 +56,26 @@ macro_rules! coded_enum {
             }
         }
 
+        /// A string enum of the codes, as it is serialized.
+        #[cfg(feature = "server")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn schema_id() -> std::borrow::Cow<'static, str> {
+                concat!(module_path!(), "::", stringify!($name)).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "string",
+                    "enum": [$($code),+],
+                    "description": concat!($($code, ": ", $label, ". "),+).trim_end(),
+                })
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.label())
@@ -158,6 +178,7 @@ impl CampaignStatus {
 
 /// A stored campaign.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct Campaign {
     pub id: i64,
     pub workspace_id: i64,
@@ -169,8 +190,10 @@ pub struct Campaign {
     pub status: CampaignStatus,
     /// Created by the demo seed, not by a person.
     pub is_demo: bool,
+    #[cfg_attr(feature = "server", schemars(with = "String", extend("format" = "date-time")))]
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[cfg_attr(feature = "server", schemars(with = "String", extend("format" = "date-time")))]
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }

@@ -22,6 +22,7 @@ coded_enum!(
 
 /// What the CTR and ROAS models know about where a creative runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct CreativeContext {
     pub platform: Platform,
     pub placement: Placement,
@@ -31,6 +32,7 @@ pub struct CreativeContext {
 
 /// Totals of a creative's daily results.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct Performance {
     pub days: i64,
     pub impressions: i64,
@@ -62,6 +64,7 @@ impl Performance {
 
 /// A creative as lists and the Studio show it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct Creative {
     pub id: i64,
     pub campaign_id: i64,
@@ -78,12 +81,14 @@ pub struct Creative {
     pub performance: Performance,
     /// Generated for the demo workspace, not real results.
     pub is_demo: bool,
+    #[cfg_attr(feature = "server", schemars(with = "String", extend("format" = "date-time")))]
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 
 /// One input's push on a prediction, in words: "2 cuts in the first 3 s".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct Reason {
     pub text: String,
     /// Change on the model's scale (log-odds or log ROAS) against an average input.
@@ -99,6 +104,7 @@ impl Reason {
 
 /// The hook classifier's word on a creative.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct HookPrediction {
     pub probability: f64,
     /// VIRAL, STRONG or WEAK.
@@ -109,6 +115,7 @@ pub struct HookPrediction {
 
 /// The CTR predictor's word on a creative: a point, a band and an interval.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct CreativeCtr {
     pub ctr: f64,
     pub band: CtrBand,
@@ -122,6 +129,7 @@ pub struct CreativeCtr {
 
 /// The ROAS predictor's word on a creative.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct RoasPrediction {
     pub roas: f64,
     pub low: f64,
@@ -133,6 +141,8 @@ pub struct RoasPrediction {
 
 /// A prediction, or why there is none ("no model yet"): never a made-up score.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "server", schemars(rename = "Outcome_{T}"))]
 #[serde(tag = "state", content = "value", rename_all = "snake_case")]
 pub enum Outcome<T> {
     Predicted(T),
@@ -150,11 +160,13 @@ impl<T> Outcome<T> {
 
 /// What the three models said about a creative at `analyzed_at`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct CreativeAnalysis {
     pub hook: Outcome<HookPrediction>,
     pub ctr: Outcome<CreativeCtr>,
     pub roas: Outcome<RoasPrediction>,
     pub feature_set: String,
+    #[cfg_attr(feature = "server", schemars(with = "String", extend("format" = "date-time")))]
     #[serde(with = "time::serde::rfc3339")]
     pub analyzed_at: OffsetDateTime,
 }

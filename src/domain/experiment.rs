@@ -48,6 +48,7 @@ coded_enum!(
 
 /// The engine settings of one experiment, each with its default.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct ExperimentSettings {
     pub prior_alpha: f64,
     pub prior_beta: f64,
@@ -85,9 +86,11 @@ impl Default for ExperimentSettings {
 
 /// The raw fields of the create form (and the API's JSON); empty means default.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct ExperimentForm {
     pub campaign_id: i64,
     pub name: String,
+    #[cfg_attr(feature = "server", schemars(with = "Metric"))]
     pub metric: String,
     pub creative_ids: Vec<i64>,
     #[serde(default)]
@@ -227,6 +230,7 @@ impl ExperimentDraft {
 
 /// One experiment in a list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct ExperimentSummary {
     pub id: i64,
     pub name: String,
@@ -245,6 +249,7 @@ pub struct ExperimentSummary {
 
 /// One arm with its statistics.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct ArmView {
     pub arm_id: i64,
     pub creative_id: i64,
@@ -266,6 +271,7 @@ pub struct ArmView {
 
 /// One period: the split it was given and what the traffic did.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct PeriodView {
     pub seq: i64,
     pub started_at: i64,
@@ -279,6 +285,7 @@ pub struct PeriodView {
 
 /// The experiment page and the API's read of one experiment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct ExperimentDetail {
     pub summary: ExperimentSummary,
     pub settings: ExperimentSettings,

@@ -11,6 +11,7 @@ pub const FEATURE_SET_VERSION: &str = "creative-v1";
 
 /// Features of a creative's video and texts.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct CreativeFeatures {
     /// Length of the video, seconds.
     pub duration_secs: f64,
@@ -31,6 +32,7 @@ pub struct CreativeFeatures {
 
 /// Features of a short marketing text (the hook line, the call to action).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct TextFeatures {
     pub chars: u32,
     pub words: u32,

@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 
 /// What a job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum JobKind {
     /// A recipe of scenes cut from clips, rendered in each chosen format.
@@ -46,6 +47,7 @@ impl JobKind {
 
 /// Where a job is. `dead` means its last attempt failed with a transient error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum JobStatus {
     Queued,
@@ -92,6 +94,7 @@ impl JobStatus {
 
 /// What was asked of the job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum JobInput {
     Render(RenderRecipe),
@@ -141,6 +144,7 @@ impl JobInput {
 
 /// A job row as the UI shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct Job {
     pub id: i64,
     pub kind: JobKind,
@@ -156,12 +160,16 @@ pub struct Job {
     pub error: Option<String>,
     pub outputs: Vec<RenderOutput>,
     pub cancel_requested: bool,
+    #[cfg_attr(feature = "server", schemars(with = "String", extend("format" = "date-time")))]
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[cfg_attr(feature = "server", schemars(with = "Option<String>", extend("format" = "date-time")))]
     #[serde(with = "time::serde::rfc3339::option")]
     pub started_at: Option<OffsetDateTime>,
+    #[cfg_attr(feature = "server", schemars(with = "Option<String>", extend("format" = "date-time")))]
     #[serde(with = "time::serde::rfc3339::option")]
     pub finished_at: Option<OffsetDateTime>,
+    #[cfg_attr(feature = "server", schemars(with = "String", extend("format" = "date-time")))]
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }

@@ -141,6 +141,7 @@ impl ModelSummary {
 
 /// Where a predicted CTR falls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum CtrBand {
     Low,

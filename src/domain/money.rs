@@ -6,6 +6,7 @@ use std::fmt;
 
 /// Currencies a budget may be set in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub enum Currency {
     USD,
     EUR,
@@ -55,6 +56,7 @@ const MAX_BUDGET_CENTS: i64 = 10_000_000 * 100;
 
 /// A daily budget greater than zero, stored in cents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct DailyBudget {
     cents: i64,
     currency: Currency,

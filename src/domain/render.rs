@@ -11,6 +11,7 @@ pub use super::render_form::{
 
 /// An output frame shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub enum Format {
     #[serde(rename = "9:16")]
     Vertical,
@@ -75,6 +76,7 @@ impl Format {
 
 /// How a source that does not have the output's shape is fitted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Fit {
     /// Scale to cover the frame and crop the centre.
@@ -99,6 +101,7 @@ impl Fit {
 
 /// A cut from one source clip.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct Scene {
     pub asset_id: i64,
     pub start: f64,
@@ -107,6 +110,7 @@ pub struct Scene {
 
 /// A caption shown between `start` and `end` of the output.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct CaptionCue {
     pub start: f64,
     pub end: f64,
@@ -115,6 +119,7 @@ pub struct CaptionCue {
 
 /// Text over the first seconds of the output.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct HookOverlay {
     pub text: String,
     pub seconds: f64,
@@ -122,6 +127,7 @@ pub struct HookOverlay {
 
 /// Everything one render job makes: every format from the same cut.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct RenderRecipe {
     pub scenes: Vec<Scene>,
     pub formats: Vec<Format>,
@@ -135,6 +141,7 @@ pub struct RenderRecipe {
 
 /// A finished output of one format, as stored on its job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct RenderOutput {
     pub format: Format,
     /// File names inside the job's output directory.

@@ -21,6 +21,7 @@ pub const SNAPSHOT_TTL: Duration = Duration::from_secs(5);
 
 /// The arm to serve.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct Choice {
     pub arm_id: i64,
     pub creative_id: i64,

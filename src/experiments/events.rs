@@ -29,9 +29,11 @@ const MAX_FUTURE_SECS: i64 = 300;
 
 /// One event as a client reports it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct EventInput {
     pub event_id: String,
     pub arm_id: i64,
+    #[cfg_attr(feature = "server", schemars(extend("enum" = KINDS)))]
     pub kind: String,
     #[serde(default)]
     pub value_cents: i64,
@@ -52,6 +54,7 @@ pub struct NewEvent {
 
 /// What a report did: events newly counted, and ids already seen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct EventsReceipt {
     pub accepted: u64,
     pub duplicates: u64,

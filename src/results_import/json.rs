@@ -15,6 +15,7 @@ pub const MAX_BATCH_ROWS: usize = 10_000;
 
 /// Money as the API takes it: a JSON number (`12.5`) or a string (`"12.50"`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Money {
     Number(serde_json::Number),
@@ -32,6 +33,7 @@ impl Money {
 
 /// One creative's results for one day.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct ResultInput {
     pub creative_id: i64,
     /// YYYY-MM-DD.

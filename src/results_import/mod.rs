@@ -40,6 +40,7 @@ pub struct ResultRow {
 
 /// What an import wrote.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 pub struct ImportSummary {
     pub rows: i64,
     pub creatives: i64,

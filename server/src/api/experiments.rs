@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use titan::domain::experiment::{ExperimentDetail, ExperimentForm, ExperimentSummary};
 use titan::experiments::choose::Choice;
-use titan::experiments::events::{EventInput, EventsReceipt};
+use titan::experiments::events::{EventInput, EventsReceipt, MAX_EVENTS_PER_REPORT};
 
 pub async fn list(
     State(state): State<ApiState>,
@@ -66,7 +66,8 @@ pub async fn stop(
     Ok(Json(state.experiments.stop(&actor, id).await?))
 }
 
-#[derive(Deserialize)]
+/// The creative to add as an arm.
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct NewArm {
     pub creative_id: i64,
 }
@@ -120,8 +121,10 @@ pub async fn choose(
     Ok(Json(state.experiments.choose(&actor, id).await?))
 }
 
-#[derive(Deserialize)]
+/// Events of one experiment.
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct EventsReport {
+    #[schemars(length(min = 1, max = MAX_EVENTS_PER_REPORT))]
     pub events: Vec<EventInput>,
 }
 

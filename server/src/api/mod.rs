@@ -7,6 +7,7 @@
 pub mod caller;
 pub mod experiments;
 pub mod json;
+pub mod openapi;
 pub mod problem;
 pub mod resources;
 
@@ -20,7 +21,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use titan::api_keys::ApiKeys;
 use titan::db::Db;
-use titan::domain::page::PageRequest;
+use titan::domain::page::{DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, PageRequest};
 use titan::experiments::Experiments;
 use titan::jobs::service::Jobs;
 
@@ -44,11 +45,15 @@ pub fn key_limiter(per_sec: u32, burst: u32) -> Arc<DefaultKeyedRateLimiter<i64>
 }
 
 /// `?page=&per_page=` of a list.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 pub struct PageQuery {
+    /// The page, from 1.
     #[serde(default)]
+    #[schemars(with = "u32", range(min = 1, max = MAX_PAGE), extend("default" = 1))]
     pub page: String,
+    /// Rows per page.
     #[serde(default)]
+    #[schemars(with = "u32", range(min = 1, max = MAX_PER_PAGE), extend("default" = DEFAULT_PER_PAGE))]
     pub per_page: String,
 }
 
@@ -87,6 +92,7 @@ pub fn router(state: ApiState) -> Router {
         )
         .route("/api/v1/experiments/{id}/choose", post(e::choose))
         .route("/api/v1/experiments/{id}/events", post(e::events))
+        .route("/api/v1/openapi.json", get(openapi::serve))
         .with_state(state)
         .layer(from_fn(problem::add_request_id))
 }

@@ -16,7 +16,8 @@ const PROBLEM_TYPE: &str = "application/problem+json";
 const MAX_PROBLEM_BYTES: usize = 256 * 1024;
 
 /// A refusal or failure of one API call.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Problem")]
 pub struct ApiError {
     #[serde(skip)]
     pub status: StatusCode,

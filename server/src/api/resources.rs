@@ -13,7 +13,7 @@ use titan::domain::Campaign;
 use titan::domain::creative::Creative;
 use titan::domain::job::Job;
 use titan::results_import::ImportSummary;
-use titan::results_import::json::ResultInput;
+use titan::results_import::json::{MAX_BATCH_ROWS, ResultInput};
 
 pub async fn campaigns(
     State(state): State<ApiState>,
@@ -67,8 +67,10 @@ pub async fn job(
     Ok(Json(api_reads::job(&state.jobs, &actor, id).await?))
 }
 
-#[derive(Deserialize)]
+/// Daily results: one row per creative and day.
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct ResultsBatch {
+    #[schemars(length(min = 1, max = MAX_BATCH_ROWS))]
     pub rows: Vec<ResultInput>,
 }
 

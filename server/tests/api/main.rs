@@ -11,6 +11,7 @@ mod headers;
 mod helpers;
 mod hostile_media;
 mod models;
+mod openapi;
 mod pagination;
 mod people;
 mod people_links;
