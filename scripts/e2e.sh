@@ -34,7 +34,7 @@ status=0
 (cd end2end && TITAN_E2E_BASE_URL="http://127.0.0.1:$port" \
   TITAN_E2E_CREDENTIALS="$work/data/demo-credentials.txt" \
   TITAN_E2E_WORK="$work" \
-  npx playwright test) || status=$?
+  npx playwright test "$@") || status=$?
 if [ "$status" -ne 0 ]; then
   echo "---- server log ----" >&2
   tail -n 80 "$work/server.log" >&2

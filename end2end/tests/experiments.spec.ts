@@ -32,7 +32,7 @@ test("a marketer creates and starts an experiment, reads its intervals and appli
   // The demo experiment is listed; a new one is made from a campaign's creatives.
   await expect(page.getByTestId("experiments")).toContainText("which hook wins");
   const form = page.getByTestId("new-experiment");
-  await form.getByLabel("Campaign").selectOption({ index: 0 });
+  await form.getByLabel("Campaign").selectOption({ label: "Summer shred challenge" });
   await form.getByRole("button", { name: "Show its creatives" }).click();
   await hydrated(page);
   await form.getByLabel("Name").fill("Hook test from the browser");

@@ -11,5 +11,6 @@ pub mod evidence;
 pub mod lifecycle;
 pub mod service;
 pub mod store;
+mod view;
 
 pub use service::Experiments;

@@ -4,16 +4,17 @@
 
 use super::choose::{Choice, Snapshots};
 use super::engine::config::Config;
-use super::engine::recommend::{HoldReason, Recommendation, recommend};
+use super::engine::recommend::recommend;
 use super::events::{EventInput, EventWriter, EventsReceipt};
-use super::store::{ArmRow, PeriodRow};
+use super::store::ArmRow;
+use super::view::{Reading, detail_of, hold_text};
 use super::{evidence, lifecycle, store};
 use crate::accounts::Actor;
 use crate::db::Db;
 use crate::domain::api_key::Scope;
 use crate::domain::experiment::{
-    ArmView, ExperimentDetail, ExperimentDraft, ExperimentForm, ExperimentSettings,
-    ExperimentStatus, ExperimentSummary, Metric, PeriodView,
+    ExperimentDetail, ExperimentDraft, ExperimentForm, ExperimentSettings, ExperimentStatus,
+    ExperimentSummary, Metric,
 };
 use crate::domain::page::PageRequest;
 use crate::error::{Error, Result};
@@ -32,18 +33,6 @@ impl std::fmt::Debug for Experiments {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Experiments").finish_non_exhaustive()
     }
-}
-
-/// Everything the engine read and said about one experiment.
-struct Reading {
-    summary: ExperimentSummary,
-    settings: ExperimentSettings,
-    arms: Vec<ArmRow>,
-    periods: Vec<PeriodRow>,
-    /// The current split, one share per arm (empty before the start).
-    current: Vec<f64>,
-    recommendation: Option<Recommendation>,
-    evidence: Option<super::engine::evidence::Evidence>,
 }
 
 /// The engine configuration of stored settings.
@@ -65,29 +54,6 @@ pub fn engine_config(metric: Metric, s: &ExperimentSettings) -> Config {
 
 fn engine_error(e: super::engine::EngineError) -> Error {
     Error::Invalid(FieldErrors::single(e.field(), e.rule()))
-}
-
-fn hold_text(hold: &HoldReason, arms: &[ArmRow], metric: Metric) -> String {
-    match hold {
-        HoldReason::NotEnoughEvidence { arms: lacking } => {
-            let names: Vec<&str> = arms
-                .iter()
-                .filter(|a| lacking.contains(&a.id))
-                .map(|a| a.creative_name.as_str())
-                .collect();
-            format!(
-                "Waiting for evidence: {} still need the minimum number of {}.",
-                names.join(", "),
-                metric.trials_unit()
-            )
-        }
-        HoldReason::TooSoon { next_allowed_at } => {
-            let at = time::OffsetDateTime::from_unix_timestamp(*next_allowed_at)
-                .map(|t| format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute()))
-                .unwrap_or_default();
-            format!("The split was changed recently; the next change is allowed from {at}.")
-        }
-    }
 }
 
 impl Experiments {
@@ -389,92 +355,5 @@ impl Experiments {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let checked = super::events::check(events, &snapshot.arm_ids(), snapshot.started_at, now)?;
         self.events.write(id, checked).await
-    }
-}
-
-fn detail_of(reading: Reading) -> ExperimentDetail {
-    let Reading {
-        summary,
-        settings,
-        arms,
-        periods,
-        current,
-        recommendation,
-        evidence,
-    } = reading;
-    let metric = summary.metric;
-    let stats = recommendation.as_ref().map(|r| &r.analysis.arms);
-    let arm_views = arms
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let s = stats.and_then(|s| s.get(i));
-            ArmView {
-                arm_id: a.id,
-                creative_id: a.creative_id,
-                creative_name: a.creative_name.clone(),
-                paused: a.paused,
-                current_share: current.get(i).copied().unwrap_or(0.0),
-                recommended_share: recommendation
-                    .as_ref()
-                    .and_then(|r| r.split.get(i).copied())
-                    .unwrap_or(0.0),
-                mean: s.map_or(0.0, |s| s.mean),
-                lower_95: s.map_or(0.0, |s| s.lower_95),
-                upper_95: s.map_or(0.0, |s| s.upper_95),
-                p_best: s.map_or(0.0, |s| s.p_best),
-                expected_loss: s.map_or(0.0, |s| s.expected_loss),
-                trials: s.map_or(0.0, |s| s.trials),
-                successes: s.map_or(0.0, |s| s.successes),
-                has_min_evidence: s.is_some_and(|s| s.has_min_evidence),
-            }
-        })
-        .collect();
-    let srm = recommendation
-        .as_ref()
-        .map(|r| r.analysis.srm.clone())
-        .unwrap_or_default();
-    let engine_metric = evidence::engine_metric(metric);
-    let period_views = periods
-        .iter()
-        .enumerate()
-        .map(|(p, period)| {
-            let check = srm.iter().find(|c| c.period_index == p);
-            PeriodView {
-                seq: period.seq,
-                started_at: period.started_at,
-                ended_at: period.ended_at,
-                note: period.note.clone(),
-                arms: arms
-                    .iter()
-                    .enumerate()
-                    .map(|(i, a)| {
-                        let trials = evidence
-                            .as_ref()
-                            .and_then(|e| e.periods.get(p))
-                            .and_then(|period| period.counts.get(i))
-                            .map_or(0, |c| c.trials(engine_metric));
-                        (a.id, period.share_of(a.id), trials)
-                    })
-                    .collect(),
-                srm_p_value: check.map(|c| c.p_value),
-                srm_flagged: check.is_some_and(|c| c.flagged),
-            }
-        })
-        .collect();
-    let running = summary.status == ExperimentStatus::Running;
-    ExperimentDetail {
-        hold_reason: recommendation
-            .as_ref()
-            .filter(|_| running)
-            .and_then(|r| r.hold.as_ref())
-            .map(|h| hold_text(h, &arms, metric)),
-        can_apply: running && recommendation.as_ref().is_some_and(|r| r.moved),
-        winner_arm_id: recommendation.as_ref().and_then(|r| r.winner),
-        snapshot_seed: recommendation.as_ref().map_or(0, |r| r.analysis.seed),
-        summary,
-        settings,
-        arms: arm_views,
-        periods: period_views,
     }
 }
