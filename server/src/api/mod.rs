@@ -25,9 +25,13 @@ use titan::domain::page::{DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, PageRequest}
 use titan::experiments::Experiments;
 use titan::jobs::service::Jobs;
 
-/// What every API handler may use.
-#[derive(Clone)]
-pub struct ApiState {
+/// What every API handler may use. Shared behind one `Arc`: extractors clone the
+/// state for every request, and cloning the parts (pools, queues, paths) cost
+/// more than the `choose` handler itself.
+pub type ApiState = Arc<ApiParts>;
+
+/// The parts of [`ApiState`].
+pub struct ApiParts {
     pub db: Db,
     pub keys: ApiKeys,
     pub experiments: Experiments,

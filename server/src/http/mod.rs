@@ -82,13 +82,13 @@ pub fn router(
         .with_state(db.clone());
 
     let body_limit = usize::try_from(config.body_limit_bytes).unwrap_or(usize::MAX);
-    let rest = crate::api::router(crate::api::ApiState {
+    let rest = crate::api::router(Arc::new(crate::api::ApiParts {
         db: db.clone(),
         keys: api_keys,
         experiments,
         jobs: jobs.clone(),
         limiter: crate::api::key_limiter(config.api_key_rate_per_sec, config.api_key_burst),
-    })
+    }))
     .layer(RequestBodyLimitLayer::new(body_limit));
     let upload_limit = usize::try_from(config.upload_limit_bytes).unwrap_or(usize::MAX);
     // Uploads stream to disk under their own, larger limit; everything else gets
