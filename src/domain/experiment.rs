@@ -93,20 +93,43 @@ pub struct ExperimentForm {
     #[cfg_attr(feature = "server", schemars(with = "Metric"))]
     pub metric: String,
     pub creative_ids: Vec<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
+    #[cfg_attr(feature = "server", schemars(with = "Option<TextOrNumber>"))]
     pub half_life_days: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
+    #[cfg_attr(feature = "server", schemars(with = "Option<TextOrNumber>"))]
     pub floor_percent: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
+    #[cfg_attr(feature = "server", schemars(with = "Option<TextOrNumber>"))]
     pub min_evidence: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
+    #[cfg_attr(feature = "server", schemars(with = "Option<TextOrNumber>"))]
     pub winner_threshold_percent: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
+    #[cfg_attr(feature = "server", schemars(with = "Option<TextOrNumber>"))]
     pub min_interval_hours: String,
     #[serde(default)]
     pub age_blending: bool,
     #[serde(default)]
     pub top_two: bool,
+}
+
+/// A setting as a client may send it: `"24"` from a form, `24` from JSON.
+#[derive(Deserialize)]
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
+#[serde(untagged)]
+pub enum TextOrNumber {
+    Text(String),
+    Number(f64),
+}
+
+/// Reads a [`TextOrNumber`] (or `null`) as the text the parser checks.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Ok(match Option::<TextOrNumber>::deserialize(deserializer)? {
+        None => String::new(),
+        Some(TextOrNumber::Text(text)) => text,
+        Some(TextOrNumber::Number(n)) => n.to_string(),
+    })
 }
 
 /// A checked request to create an experiment.
@@ -351,6 +374,20 @@ mod tests {
         ] {
             assert!(errors.get(field).is_some(), "{field}: {errors}");
         }
+    }
+
+    #[test]
+    fn settings_come_as_text_or_numbers() {
+        let json = r#"{"campaign_id":1,"name":"x","metric":"click","creative_ids":[1,2],
+            "min_interval_hours":0,"floor_percent":"2.5","half_life_days":null}"#;
+        let form: ExperimentForm = serde_json::from_str(json).unwrap();
+        assert_eq!(form.min_interval_hours, "0");
+        assert_eq!(form.floor_percent, "2.5");
+        assert_eq!(form.half_life_days, "");
+        let draft = ExperimentDraft::parse(&form).unwrap();
+        assert_eq!(draft.settings.min_interval_hours, 0.0);
+        assert_eq!(draft.settings.floor, 0.025);
+        assert!(serde_json::from_str::<ExperimentForm>(&json.replace("0,", "[0],")).is_err());
     }
 
     #[test]

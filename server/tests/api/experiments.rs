@@ -624,7 +624,7 @@ async fn results_move_the_split_within_its_caps_and_the_lifecycle_holds() {
         "/api/v1/experiments",
         Some(
             json!({ "campaign_id": campaign_id, "name": "Hooks", "metric": "click",
-                     "creative_ids": &ids[..3], "min_interval_hours": "0" }),
+                     "creative_ids": &ids[..3], "min_interval_hours": 0 }),
         ),
     )
     .await;
