@@ -180,6 +180,7 @@ pub async fn seed(db: &Db, workspace_id: i64, admin_id: i64) -> Result<()> {
         Some(admin_id),
         "recommended split applied",
         reallocated,
+        1,
     )
     .await?;
     deliver(db, &mut rng, &arms, &rec.split, second_week).await?;

@@ -98,7 +98,12 @@ impl ApiKeys {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if cache.len() >= MAX_ENTRIES {
-            cache.clear();
+            // Made-up prefixes go first, so a flood of them does not send the
+            // real keys back to the database.
+            cache.retain(|_, e| e.key.is_some());
+            if cache.len() >= MAX_ENTRIES {
+                cache.clear();
+            }
         }
         cache.insert(prefix.to_owned(), entry);
     }

@@ -2,11 +2,17 @@
 //! the arms' daily results (`creative_daily`, from CSV imports and the results
 //! API) and the events reported through the API.
 //!
-//! A day of daily results belongs to the latest period that started on or before
-//! that day (UTC): applying a split mid-day moves that whole day to the new
-//! period, since a daily report cannot be split by hour. An event belongs to the
-//! period its `occurred_at` falls in. Either way, results that arrive late (a
-//! re-imported week, a deal that moved) land in the period they describe.
+//! A day of daily results belongs to the period in force at noon (UTC) of that
+//! day, since a daily report cannot be split by hour: a split applied late in
+//! the evening leaves that day to the old period. The first period also takes
+//! the day it started on. An event belongs to the period its `occurred_at`
+//! falls in. Either way, results that arrive late (a re-imported week, a deal
+//! that moved) land in the period they describe; nothing after a stop counts.
+//!
+//! Counts from two sources can disagree (a click reported through the API
+//! whose impression is in a daily report of another period): each period's
+//! successes are capped at its trials, so the engine always gets a consistent
+//! snapshot and one stray event cannot make an experiment unreadable.
 
 use super::engine::evidence::{ArmCounts, ArmInput, Evidence, Period};
 use super::store::{ArmRow, PeriodRow};
@@ -22,14 +28,28 @@ fn day_of(unix: i64) -> time::Date {
         .unwrap_or(time::Date::MIN)
 }
 
-/// Which period (index) covers `day`: the last one whose start day ≤ `day`, and
-/// none for days before the first period or after the experiment stopped.
+/// Which period (index) covers `day`: the one in force at noon UTC, or the
+/// first period on the day it started; none before the first period or after
+/// the experiment stopped.
 pub fn period_of_day(periods: &[PeriodRow], day: time::Date) -> Option<usize> {
-    let index = periods.iter().rposition(|p| day_of(p.started_at) <= day)?;
-    match periods[index].ended_at {
-        Some(end) if index + 1 == periods.len() && day > day_of(end) => None,
+    let first = periods.first()?;
+    let noon = day.midnight().assume_utc().unix_timestamp() + 12 * 3600;
+    let index = match periods.iter().rposition(|p| p.started_at <= noon) {
+        Some(index) => index,
+        None if day == day_of(first.started_at) => 0,
+        None => return None,
+    };
+    match periods.last().and_then(|p| p.ended_at) {
+        Some(end) if day > day_of(end) => None,
         _ => Some(index),
     }
+}
+
+/// Caps successes at their trials (see the module docs).
+fn make_consistent(c: &mut ArmCounts) {
+    c.clicks = c.clicks.min(c.impressions);
+    c.views_3s = c.views_3s.min(c.impressions);
+    c.conversions = c.conversions.min(c.clicks);
 }
 
 #[derive(sqlx::FromRow)]
@@ -107,7 +127,10 @@ pub async fn load(
     for (p, period) in periods.iter().enumerate() {
         // Events before the first period count in it; after the last, in the last.
         let from = if p == 0 { i64::MIN } else { period.started_at };
-        let to = periods.get(p + 1).map_or(i64::MAX, |next| next.started_at);
+        let to = match periods.get(p + 1) {
+            Some(next) => next.started_at,
+            None => period.ended_at.unwrap_or(i64::MAX),
+        };
         let rows: Vec<EventTotals> = on_pool!(db, pool => sqlx::query_as(
             "SELECT arm_id, kind, COUNT(*) AS n, CAST(COALESCE(SUM(value_cents), 0) AS BIGINT) AS value_cents \
              FROM experiment_events WHERE experiment_id = $1 AND occurred_at >= $2 AND occurred_at < $3 \
@@ -130,6 +153,9 @@ pub async fn load(
                 other => tracing::error!(experiment_id, kind = other, "unknown event kind stored"),
             }
         }
+    }
+    for c in counts.iter_mut().flatten() {
+        make_consistent(c);
     }
     Ok(Evidence {
         arms: arms
@@ -180,23 +206,46 @@ mod tests {
     }
 
     #[test]
-    fn days_go_to_the_period_that_started_on_or_before_them() {
+    fn days_go_to_the_period_in_force_at_noon() {
         let day = 86_400;
+        let hour = 3_600;
         let periods = vec![
-            period(1, 10 * day + 3600, Some(12 * day + 7200)),
-            period(2, 12 * day + 7200, Some(12 * day + 9000)),
-            period(3, 12 * day + 9000, Some(15 * day)),
+            period(1, 10 * day + 15 * hour, Some(12 * day + 2 * hour)),
+            period(2, 12 * day + 2 * hour, Some(12 * day + 23 * hour)),
+            period(3, 12 * day + 23 * hour, Some(15 * day + 9 * hour)),
         ];
         let d = |n: i64| day_of(n * day);
         assert_eq!(period_of_day(&periods, d(9)), None, "before the experiment");
-        assert_eq!(period_of_day(&periods, d(10)), Some(0));
+        assert_eq!(
+            period_of_day(&periods, d(10)),
+            Some(0),
+            "the first period takes its first day"
+        );
         assert_eq!(period_of_day(&periods, d(11)), Some(0));
         assert_eq!(
             period_of_day(&periods, d(12)),
-            Some(2),
-            "two periods began that day: the later"
+            Some(1),
+            "in force at noon; the 23:00 split waits"
         );
-        assert_eq!(period_of_day(&periods, d(15)), Some(2));
+        assert_eq!(period_of_day(&periods, d(13)), Some(2));
+        assert_eq!(
+            period_of_day(&periods, d(15)),
+            Some(2),
+            "the day of the stop"
+        );
         assert_eq!(period_of_day(&periods, d(16)), None, "after the stop");
+    }
+
+    #[test]
+    fn successes_never_exceed_their_trials() {
+        let mut c = ArmCounts {
+            impressions: 3,
+            clicks: 5,
+            views_3s: 9,
+            conversions: 7,
+            value_cents: 10,
+        };
+        make_consistent(&mut c);
+        assert_eq!((c.clicks, c.views_3s, c.conversions), (3, 3, 3));
     }
 }

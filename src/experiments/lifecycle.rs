@@ -42,6 +42,25 @@ macro_rules! lock_status {
     }};
 }
 
+/// Refuses the change when a period was started since the caller read the
+/// experiment: its split was computed from a state that no longer holds (two
+/// applies at once, an apply racing a pause).
+macro_rules! expect_seq {
+    ($tx:expr, $id:expr, $expected:expr) => {{
+        let seq: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM experiment_periods WHERE experiment_id = $1",
+        )
+        .bind($id)
+        .fetch_one(&mut *$tx)
+        .await?;
+        if seq != $expected {
+            return Err(Error::Conflict(
+                "this experiment changed while you were looking at it; reload it and try again".into(),
+            ));
+        }
+    }};
+}
+
 /// Ends the open period (if any) and opens the next with `split`.
 macro_rules! open_period {
     ($tx:expr, $id:expr, $split:expr, $by:expr, $note:expr, $at:expr) => {{
@@ -120,12 +139,14 @@ pub async fn apply(
     split: &Split,
     by: Option<i64>,
     note: &str,
+    expected_seq: i64,
 ) -> Result<i64> {
     let at = time::OffsetDateTime::now_utc().unix_timestamp();
-    apply_at(db, workspace_id, id, split, by, note, at).await
+    apply_at(db, workspace_id, id, split, by, note, at, expected_seq).await
 }
 
 /// [`apply`] at a given time (the demo's history starts periods in the past).
+#[allow(clippy::too_many_arguments)]
 pub async fn apply_at(
     db: &Db,
     workspace_id: i64,
@@ -134,6 +155,7 @@ pub async fn apply_at(
     by: Option<i64>,
     note: &str,
     at: i64,
+    expected_seq: i64,
 ) -> Result<i64> {
     check_split(split)?;
     let seq = in_transaction!(db, tx => {
@@ -141,6 +163,7 @@ pub async fn apply_at(
         if status != ExperimentStatus::Running {
             return Err(not_in(status, "take a new split"));
         }
+        expect_seq!(tx, id, expected_seq);
         open_period!(tx, id, split, by, note, at)
     });
     tracing::info!(
@@ -199,6 +222,7 @@ pub async fn add_arm(
     creative_id: i64,
     split_after: impl FnOnce(i64) -> Split,
     by: Option<i64>,
+    expected_seq: i64,
 ) -> Result<i64> {
     let at = time::OffsetDateTime::now_utc().unix_timestamp();
     let arm_id = in_transaction!(db, tx => {
@@ -206,6 +230,7 @@ pub async fn add_arm(
         if status == ExperimentStatus::Stopped {
             return Err(not_in(status, "take new arms"));
         }
+        expect_seq!(tx, id, expected_seq);
         let belongs: Option<i64> = sqlx::query_scalar(
             "SELECT c.id FROM creatives c JOIN experiments e ON e.campaign_id = c.campaign_id \
              WHERE e.id = $1 AND c.id = $2 AND c.workspace_id = $3")
@@ -247,6 +272,7 @@ pub async fn add_arm(
 }
 
 /// Pauses or resumes an arm; a running experiment starts a period with `split`.
+#[allow(clippy::too_many_arguments)]
 pub async fn set_paused(
     db: &Db,
     workspace_id: i64,
@@ -255,6 +281,7 @@ pub async fn set_paused(
     paused: bool,
     split: &Split,
     by: Option<i64>,
+    expected_seq: i64,
 ) -> Result<()> {
     check_split(split)?;
     let at = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -263,6 +290,7 @@ pub async fn set_paused(
         if status == ExperimentStatus::Stopped {
             return Err(not_in(status, "change its arms"));
         }
+        expect_seq!(tx, id, expected_seq);
         let changed = sqlx::query("UPDATE experiment_arms SET paused = $3 WHERE experiment_id = $1 AND id = $2")
             .bind(id)
             .bind(arm_id)

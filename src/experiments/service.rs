@@ -6,7 +6,6 @@ use super::choose::{Choice, Snapshots};
 use super::engine::config::Config;
 use super::engine::recommend::recommend;
 use super::events::{EventInput, EventWriter, EventsReceipt};
-use super::store::ArmRow;
 use super::view::{Reading, detail_of, hold_text};
 use super::{evidence, lifecycle, store};
 use crate::accounts::Actor;
@@ -33,6 +32,11 @@ impl std::fmt::Debug for Experiments {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Experiments").finish_non_exhaustive()
     }
+}
+
+/// The number of the experiment's latest period when it was read (0: none).
+fn last_seq(reading: &Reading) -> i64 {
+    reading.periods.last().map_or(0, |p| p.seq)
 }
 
 /// The engine configuration of stored settings.
@@ -135,14 +139,16 @@ impl Experiments {
     /// Starts a draft: the first period splits traffic equally.
     pub async fn start(&self, actor: &Actor, id: i64) -> Result<ExperimentDetail> {
         actor.require(Scope::ExperimentsWrite)?;
+        // The workspace first: another workspace's experiment is "not found".
+        store::get(&self.db, actor.workspace_id(), id).await?;
         let arms = store::arms(&self.db, id).await?;
-        let active: Vec<&ArmRow> = arms.iter().filter(|a| !a.paused).collect();
-        if active.is_empty() {
+        let active = arms.iter().filter(|a| !a.paused).count();
+        if active == 0 {
             return Err(Error::Conflict(
                 "every arm is paused: resume one first".into(),
             ));
         }
-        let share = 1.0 / active.len() as f64;
+        let share = 1.0 / active as f64;
         let split: Vec<(i64, f64)> = arms
             .iter()
             .map(|a| (a.id, if a.paused { 0.0 } else { share }))
@@ -162,7 +168,8 @@ impl Experiments {
     }
 
     /// Applies the recommended split: a new period starts. Refused (409) while
-    /// the recommendation is held or equals the current split.
+    /// the recommendation is held or equals the current split, and when another
+    /// change landed since the recommendation was read.
     pub async fn apply(&self, actor: &Actor, id: i64) -> Result<ExperimentDetail> {
         actor.require(Scope::ExperimentsWrite)?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -173,6 +180,7 @@ impl Experiments {
                 reading.summary.status.label().to_lowercase()
             )));
         }
+        let expected_seq = last_seq(&reading);
         let Some(rec) = reading.recommendation else {
             return Err(Error::Conflict("this experiment has no split yet".into()));
         };
@@ -192,18 +200,26 @@ impl Experiments {
             &split,
             actor.user_id(),
             "recommended split applied",
+            expected_seq,
         )
         .await?;
         self.snapshots.forget(id);
         self.detail(actor, id).await
     }
 
-    /// Stops the experiment, naming the winner when the evidence has one.
+    /// Stops the experiment, naming the winner when the evidence has one. An
+    /// experiment whose evidence cannot be read can still be stopped (no winner).
     pub async fn stop(&self, actor: &Actor, id: i64) -> Result<ExperimentDetail> {
         actor.require(Scope::ExperimentsWrite)?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let reading = self.read(actor.workspace_id(), id, now).await?;
-        let winner = reading.recommendation.as_ref().and_then(|r| r.winner);
+        let winner = match self.read(actor.workspace_id(), id, now).await {
+            Ok(reading) => reading.recommendation.as_ref().and_then(|r| r.winner),
+            Err(Error::Internal(e)) => {
+                tracing::error!(experiment_id = id, error = %e, "stopping an experiment whose evidence cannot be read");
+                None
+            }
+            Err(other) => return Err(other),
+        };
         let note = if winner.is_some() {
             "stopped with a winner"
         } else {
@@ -212,6 +228,23 @@ impl Experiments {
         lifecycle::stop(&self.db, actor.workspace_id(), id, winner, note).await?;
         self.snapshots.forget(id);
         self.detail(actor, id).await
+    }
+
+    /// Refuses a change that would leave `active` arms whose floors do not fit.
+    fn floors_fit(reading: &Reading, active: usize, field: &str) -> Result<()> {
+        let floor = reading.settings.floor;
+        if floor * active as f64 >= 1.0 {
+            let most = ((1.0 / floor).ceil() as usize).saturating_sub(1);
+            return Err(FieldErrors::single(
+                field,
+                format!(
+                    "with a floor of {:.1} % per arm, at most {most} arms can be active",
+                    floor * 100.0
+                ),
+            )
+            .into());
+        }
+        Ok(())
     }
 
     /// Adds a creative as an arm; in a running experiment it starts at the floor.
@@ -224,6 +257,8 @@ impl Experiments {
         actor.require(Scope::ExperimentsWrite)?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let reading = self.read(actor.workspace_id(), id, now).await?;
+        let active = reading.arms.iter().filter(|a| !a.paused).count();
+        Self::floors_fit(&reading, active + 1, "creative_id")?;
         let floor = reading.settings.floor.max(0.01);
         let current: Vec<(i64, f64)> = reading
             .arms
@@ -245,13 +280,15 @@ impl Experiments {
                 split
             },
             actor.user_id(),
+            last_seq(&reading),
         )
         .await?;
         self.snapshots.forget(id);
         self.detail(actor, id).await
     }
 
-    /// Pauses (share 0) or resumes (share back at the floor) an arm.
+    /// Pauses (share 0, the others keep their ratios) or resumes (back at the
+    /// floor) an arm. Asking for the state an arm is already in changes nothing.
     pub async fn set_paused(
         &self,
         actor: &Actor,
@@ -262,49 +299,53 @@ impl Experiments {
         actor.require(Scope::ExperimentsWrite)?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let reading = self.read(actor.workspace_id(), id, now).await?;
-        let floor = reading.settings.floor.max(0.01);
-        let mut split: Vec<(i64, f64)> = reading
-            .arms
-            .iter()
-            .map(|a| a.id)
-            .zip(
-                reading
-                    .current
-                    .iter()
-                    .copied()
-                    .chain(std::iter::repeat(0.0)),
-            )
-            .collect();
-        let Some(target) = split.iter().position(|(arm, _)| *arm == arm_id) else {
+        let Some(target) = reading.arms.iter().position(|a| a.id == arm_id) else {
             return Err(Error::NotFound("arm"));
         };
-        let others: f64 = split
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != target)
-            .map(|(_, (_, s))| s)
-            .sum();
-        let wanted = if paused { 0.0 } else { floor };
-        if others <= 0.0 {
-            if paused {
-                return Err(Error::Conflict(
-                    "the last active arm cannot be paused; stop the experiment instead".into(),
-                ));
-            }
-            split[target].1 = 1.0;
-        } else {
-            for (i, (_, share)) in split.iter_mut().enumerate() {
-                *share = if i == target {
-                    wanted
-                } else {
-                    *share / others * (1.0 - wanted)
-                };
-            }
+        if reading.arms[target].paused == paused {
+            return Ok(detail_of(reading));
+        }
+        let active = reading.arms.iter().filter(|a| !a.paused).count();
+        if paused && active <= 1 {
+            return Err(Error::Conflict(
+                "the last active arm cannot be paused; stop the experiment instead".into(),
+            ));
+        }
+        if !paused {
+            Self::floors_fit(&reading, active + 1, "arm_id")?;
         }
         let split = if reading.current.is_empty() {
+            // A draft has no split yet: only the flag changes.
             vec![(arm_id, 1.0)]
         } else {
-            split
+            let floor = reading.settings.floor.max(0.01);
+            let wanted = if paused { 0.0 } else { floor };
+            let others: f64 = reading
+                .current
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != target)
+                .map(|(_, s)| s)
+                .sum();
+            if others <= 0.0 {
+                return Err(Error::Internal(format!(
+                    "experiment {id}: no traffic outside arm {arm_id}"
+                )));
+            }
+            reading
+                .arms
+                .iter()
+                .zip(&reading.current)
+                .enumerate()
+                .map(|(i, (a, share))| {
+                    let share = if i == target {
+                        wanted
+                    } else {
+                        share / others * (1.0 - wanted)
+                    };
+                    (a.id, share)
+                })
+                .collect()
         };
         lifecycle::set_paused(
             &self.db,
@@ -314,6 +355,7 @@ impl Experiments {
             paused,
             &split,
             actor.user_id(),
+            last_seq(&reading),
         )
         .await?;
         self.snapshots.forget(id);

@@ -107,6 +107,28 @@ pub async fn import_batch(
     if rows.is_empty() || rows.len() > MAX_BATCH_ROWS {
         return Err(FieldErrors::single("rows", format!("send 1 to {MAX_BATCH_ROWS} rows")).into());
     }
+    // Text fields must be one line each, or the CSV's lines would no longer
+    // match the rows they name.
+    for (i, row) in rows.iter().enumerate() {
+        let texts = [
+            ("day", Some(row.day.clone())),
+            ("spend", Some(row.spend.text())),
+            ("revenue", row.revenue.as_ref().map(Money::text)),
+            (
+                "pipeline_revenue",
+                row.pipeline_revenue.as_ref().map(Money::text),
+            ),
+        ];
+        for (field, text) in texts {
+            if text.is_some_and(|t| t.len() > 32 || t.chars().any(char::is_control)) {
+                return Err(FieldErrors::single(
+                    &format!("rows[{i}].{field}"),
+                    "at most 32 characters on one line",
+                )
+                .into());
+            }
+        }
+    }
     let csv = to_csv(rows)?;
     let today = time::OffsetDateTime::now_utc().date();
     let parsed = parse(&csv, today).map_err(refusal)?;

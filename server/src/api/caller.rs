@@ -9,7 +9,8 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use governor::clock::{Clock, DefaultClock};
-use titan::accounts::Actor;
+use std::num::NonZeroU32;
+use titan::accounts::{Actor, KeyCaller};
 use titan::api_keys::KeyRefused;
 use titan_app::guard::CurrentUser;
 
@@ -21,6 +22,28 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Takes `cells` from the key's rate; 429 with `Retry-After` when it has not
+/// that many left.
+pub fn charge(state: &ApiState, key: &KeyCaller, cells: NonZeroU32) -> Result<(), ApiError> {
+    let refused = |wait_secs: u64| {
+        tracing::warn!(key = key.prefix, "API key over its rate limit");
+        ApiError::too_many(
+            "This API key is over its rate limit; slow down.",
+            wait_secs.saturating_add(1),
+        )
+    };
+    match state.limiter.check_key_n(&key.key_id, cells) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(not_until)) => Err(refused(
+            not_until
+                .wait_time_from(DefaultClock::default().now())
+                .as_secs(),
+        )),
+        // More than the whole burst at once: it can never pass; say so.
+        Err(_) => Err(refused(60)),
+    }
 }
 
 impl FromRequestParts<ApiState> for Caller {
@@ -47,14 +70,7 @@ impl FromRequestParts<ApiState> for Caller {
                         ApiError::unauthorized("This API key is not valid.")
                     }
                 })?;
-            if let Err(not_until) = state.limiter.check_key(&key.key_id) {
-                let wait = not_until.wait_time_from(DefaultClock::default().now());
-                tracing::warn!(key = key.prefix, "API key over its rate limit");
-                return Err(ApiError::too_many(
-                    "This API key is over its rate limit; slow down.",
-                    wait.as_secs().saturating_add(1),
-                ));
-            }
+            charge(state, &key, NonZeroU32::MIN)?;
             return Ok(Caller(Actor::Key(key)));
         }
         match parts.extensions.get::<CurrentUser>() {

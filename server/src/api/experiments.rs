@@ -128,14 +128,28 @@ pub struct EventsReport {
     pub events: Vec<EventInput>,
 }
 
+/// Events one request costs of a key's rate beyond the request itself: a
+/// report of many events weighs more than one of a single event.
+pub const EVENTS_PER_EXTRA_REQUEST: usize = 100;
+
 /// `POST /api/v1/experiments/{id}/events`: durable when answered; an event id
-/// already stored counts once (`duplicates`).
+/// already stored counts once (`duplicates`). A key is charged one request per
+/// started hundred events.
 pub async fn events(
     State(state): State<ApiState>,
     Caller(actor): Caller,
     Path(id): Path<i64>,
     Body(report): Body<EventsReport>,
 ) -> ApiResult<Json<EventsReceipt>> {
+    if let titan::accounts::Actor::Key(key) = &actor {
+        let extra = report.events.len().saturating_sub(1) / EVENTS_PER_EXTRA_REQUEST;
+        if let Some(extra) = u32::try_from(extra)
+            .ok()
+            .and_then(std::num::NonZeroU32::new)
+        {
+            super::caller::charge(&state, key, extra)?;
+        }
+    }
     Ok(Json(
         state.experiments.report(&actor, id, &report.events).await?,
     ))

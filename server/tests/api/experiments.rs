@@ -796,3 +796,176 @@ async fn results_move_the_split_within_its_caps_and_the_lifecycle_holds() {
     .await;
     assert_eq!(answer.status(), StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn stray_events_floors_and_racing_changes_cannot_break_an_experiment() {
+    let app = spawn_app().await;
+    app.login_ok(ADMIN_EMAIL).await;
+    let (campaign_id, ids) = creatives_in_campaign(&app, 5).await;
+    let (_, key) = api_key(&app, &["read", "experiments:write"]).await;
+    let created = rest(
+        &app,
+        &key,
+        reqwest::Method::POST,
+        "/api/v1/experiments",
+        Some(
+            json!({ "campaign_id": campaign_id, "name": "Floors", "metric": "click",
+                     "creative_ids": &ids[..2], "floor_percent": 20 }),
+        ),
+    )
+    .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let id = created.json::<Value>().await.unwrap()["summary"]["id"]
+        .as_i64()
+        .unwrap();
+    let path = |tail: &str| format!("/api/v1/experiments/{id}{tail}");
+    // A draft's arm can be paused and resumed; asking twice changes nothing.
+    let draft: Value = rest(&app, &key, reqwest::Method::GET, &path(""), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first = draft["arms"][0]["arm_id"].as_i64().unwrap();
+    let second = draft["arms"][1]["arm_id"].as_i64().unwrap();
+    for tail in ["pause", "pause", "resume", "resume"] {
+        let answer = rest(
+            &app,
+            &key,
+            reqwest::Method::POST,
+            &path(&format!("/arms/{first}/{tail}")),
+            None,
+        )
+        .await;
+        assert_eq!(answer.status(), 200, "{tail} of a draft's arm");
+    }
+    let started: Value = rest(&app, &key, reqwest::Method::POST, &path("/start"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(started["periods"].as_array().unwrap().len(), 1);
+
+    // A click with no impression behind it is capped, not fatal.
+    let stray = json!({ "events": [{ "event_id": "stray", "arm_id": first, "kind": "click" }] });
+    assert_eq!(
+        rest(
+            &app,
+            &key,
+            reqwest::Method::POST,
+            &path("/events"),
+            Some(stray)
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        rest(&app, &key, reqwest::Method::GET, &path(""), None)
+            .await
+            .status(),
+        200
+    );
+
+    // A floor of 20 % leaves room for four active arms, not five.
+    for creative in &ids[2..4] {
+        let added = rest(
+            &app,
+            &key,
+            reqwest::Method::POST,
+            &path("/arms"),
+            Some(json!({ "creative_id": creative })),
+        )
+        .await;
+        assert_eq!(added.status(), 200);
+    }
+    let fifth = rest(
+        &app,
+        &key,
+        reqwest::Method::POST,
+        &path("/arms"),
+        Some(json!({ "creative_id": ids[4] })),
+    )
+    .await;
+    assert_eq!(fifth.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = fifth.json().await.unwrap();
+    assert_eq!(problem["field"], "creative_id", "{problem}");
+
+    // Pausing an arm twice opens one period, not two.
+    let before: Value = rest(&app, &key, reqwest::Method::GET, &path(""), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let periods = before["periods"].as_array().unwrap().len();
+    let (third_arm, fourth_arm) = (
+        before["arms"][2]["arm_id"].as_i64().unwrap(),
+        before["arms"][3]["arm_id"].as_i64().unwrap(),
+    );
+    for _ in 0..2 {
+        let answer = rest(
+            &app,
+            &key,
+            reqwest::Method::POST,
+            &path(&format!("/arms/{third_arm}/pause")),
+            None,
+        )
+        .await;
+        assert_eq!(answer.status(), 200);
+    }
+    let after: Value = rest(&app, &key, reqwest::Method::GET, &path(""), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["periods"].as_array().unwrap().len(), periods + 1);
+    let answer = rest(
+        &app,
+        &key,
+        reqwest::Method::POST,
+        &path(&format!("/arms/{fourth_arm}/pause")),
+        None,
+    )
+    .await;
+    assert_eq!(answer.status(), 200);
+
+    // Two people pausing the last two active arms at once: one of them is refused.
+    let mut tasks = Vec::new();
+    for arm in [first, second] {
+        let (url, key) = (app.url(&path(&format!("/arms/{arm}/pause"))), key.clone());
+        tasks.push(tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("authorization", bearer(&key))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    assert!(statuses.contains(&StatusCode::CONFLICT), "{statuses:?}");
+    let last: Value = rest(&app, &key, reqwest::Method::GET, &path(""), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let active = last["arms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["paused"] == false)
+        .count();
+    assert_eq!(active, 1, "{last}");
+    let served: Value = rest(&app, &key, reqwest::Method::POST, &path("/choose"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        served["arm_id"] == first || served["arm_id"] == second,
+        "{served}"
+    );
+}
