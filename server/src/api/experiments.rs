@@ -34,36 +34,30 @@ pub async fn create(
     ))
 }
 
-pub async fn get(
-    State(state): State<ApiState>,
-    Caller(actor): Caller,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<ExperimentDetail>> {
-    Ok(Json(state.experiments.detail(&actor, id).await?))
+/// Handlers that take an experiment id and answer the experiment as it is after
+/// one core call of the same name.
+macro_rules! experiment_handlers {
+    ($($(#[$doc:meta])* $name:ident => $call:ident;)+) => {$(
+        $(#[$doc])*
+        pub async fn $name(
+            State(state): State<ApiState>,
+            Caller(actor): Caller,
+            Path(id): Path<i64>,
+        ) -> ApiResult<Json<ExperimentDetail>> {
+            Ok(Json(state.experiments.$call(&actor, id).await?))
+        }
+    )+};
 }
 
-pub async fn start(
-    State(state): State<ApiState>,
-    Caller(actor): Caller,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<ExperimentDetail>> {
-    Ok(Json(state.experiments.start(&actor, id).await?))
-}
-
-pub async fn apply(
-    State(state): State<ApiState>,
-    Caller(actor): Caller,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<ExperimentDetail>> {
-    Ok(Json(state.experiments.apply(&actor, id).await?))
-}
-
-pub async fn stop(
-    State(state): State<ApiState>,
-    Caller(actor): Caller,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<ExperimentDetail>> {
-    Ok(Json(state.experiments.stop(&actor, id).await?))
+experiment_handlers! {
+    /// `GET /api/v1/experiments/{id}`: arms with their statistics, periods, the recommendation.
+    get => detail;
+    /// `POST …/start`: a draft starts on equal shares.
+    start => start;
+    /// `POST …/apply`: the recommended split starts a new period.
+    apply => apply;
+    /// `POST …/stop`: stops, naming the winner when there is one.
+    stop => stop;
 }
 
 /// The creative to add as an arm.

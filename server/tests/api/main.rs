@@ -5,6 +5,7 @@ mod access;
 mod campaigns;
 mod creatives;
 mod demo;
+mod experiment_lifecycle;
 mod experiments;
 mod fuzz;
 mod headers;
