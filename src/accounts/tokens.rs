@@ -108,7 +108,8 @@ pub async fn redeem(db: &Db, token: &str, password: String) -> Result<i64> {
     Ok(user_id)
 }
 
-fn to_hex(bytes: &[u8]) -> String {
+/// Lower-case hex of `bytes`.
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

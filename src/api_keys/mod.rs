@@ -12,6 +12,7 @@ mod cache;
 pub use cache::{ApiKeys, KeyRefused};
 
 use crate::accounts::access::require_admin;
+use crate::accounts::tokens::to_hex;
 use crate::db::Db;
 use crate::domain::SessionUser;
 use crate::domain::api_key::{ApiKeyInfo, IssuedApiKey, Scope, scopes_text};
@@ -26,10 +27,6 @@ const PREFIX_HEX: usize = 12;
 const SECRET_HEX: usize = 64;
 /// Longest key name.
 pub const MAX_NAME_CHARS: usize = 80;
-
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 fn hash_secret(secret: &str) -> String {
     to_hex(&Sha256::digest(secret.as_bytes()))

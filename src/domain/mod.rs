@@ -18,3 +18,14 @@ pub use campaign::{
     Campaign, CampaignDraft, CampaignStatus, Niche, Objective, Platform, StatusChange,
 };
 pub use money::{Currency, DailyBudget};
+
+/// A unix time to the minute, as pages show it: `2026-11-30 09:05 UTC`.
+pub fn minute_utc(unix: i64) -> Option<String> {
+    let t = time::OffsetDateTime::from_unix_timestamp(unix).ok()?;
+    Some(format!(
+        "{} {:02}:{:02} UTC",
+        t.date(),
+        t.hour(),
+        t.minute()
+    ))
+}

@@ -39,9 +39,7 @@ pub(crate) fn hold_text(hold: &HoldReason, arms: &[ArmRow], metric: Metric) -> S
             )
         }
         HoldReason::TooSoon { next_allowed_at } => {
-            let at = time::OffsetDateTime::from_unix_timestamp(*next_allowed_at)
-                .map(|t| format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute()))
-                .unwrap_or_default();
+            let at = crate::domain::minute_utc(*next_allowed_at).unwrap_or_default();
             format!("The split was changed recently; the next change is allowed from {at}.")
         }
     }

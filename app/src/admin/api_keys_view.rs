@@ -7,8 +7,7 @@ use leptos::prelude::*;
 use titan::domain::api_key::{ApiKeyInfo, Scope};
 
 fn when(unix: Option<i64>) -> String {
-    unix.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
-        .map(|t| format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute()))
+    unix.and_then(titan::domain::minute_utc)
         .unwrap_or_else(|| "never".to_owned())
 }
 

@@ -25,9 +25,7 @@ struct Actions {
 }
 
 fn when(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .map(|t| format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute()))
-        .unwrap_or_default()
+    titan::domain::minute_utc(unix).unwrap_or_default()
 }
 
 fn percent(share: f64) -> String {
