@@ -248,7 +248,8 @@ macro_rules! write_daily {
              ON CONFLICT (creative_id, day) DO UPDATE SET impressions = excluded.impressions, \
              views_3s = excluded.views_3s, clicks = excluded.clicks, spend_cents = excluded.spend_cents, \
              conversions = excluded.conversions, \
-             revenue_cents = excluded.revenue_cents, pipeline_revenue_cents = excluded.pipeline_revenue_cents, \
+             revenue_cents = excluded.revenue_cents, \
+             pipeline_revenue_cents = excluded.pipeline_revenue_cents + creative_daily.crm_pipeline_cents, \
              is_demo = excluded.is_demo",
         )
         .bind($creative_id)

@@ -34,11 +34,17 @@ pub mod error;
 #[cfg(feature = "server")]
 pub mod experiments;
 #[cfg(feature = "server")]
+pub mod integrations;
+#[cfg(feature = "server")]
 pub mod jobs;
+#[cfg(feature = "server")]
+pub mod learning;
 #[cfg(feature = "server")]
 pub mod media;
 #[cfg(feature = "server")]
 pub mod ml;
+#[cfg(feature = "server")]
+pub mod outbound;
 #[cfg(feature = "server")]
 pub mod quotas;
 #[cfg(feature = "server")]
@@ -48,3 +54,10 @@ pub mod results_import;
 
 #[cfg(feature = "server")]
 pub use error::{Error, Result};
+
+/// Compares two secrets in constant time (tokens presented to the server).
+#[cfg(feature = "server")]
+pub fn same_secret(expected: &str, given: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    expected.len() == given.len() && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
+}

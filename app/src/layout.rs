@@ -20,6 +20,8 @@ pub fn AppShell() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
     let logout = ServerAction::<Logout>::new();
     let logout_everywhere = ServerAction::<LogoutEverywhere>::new();
+    // Shared with the Alerts page, so acting on an alert refreshes the badge.
+    provide_context(crate::alerts::AlertActions(ServerAction::new()));
     view! {
         <div class="flex min-h-screen">
             <nav class="w-56 shrink-0 bg-slate-900 px-4 py-6 text-slate-100">
@@ -41,6 +43,15 @@ pub fn AppShell() -> impl IntoView {
                             }
                         })
                         .collect_view()}
+                    <li>
+                        <A
+                            href="/alerts"
+                            attr:class="flex items-center rounded px-3 py-2 text-sm hover:bg-slate-800 aria-[current=page]:bg-slate-700"
+                        >
+                            "Alerts"
+                            <crate::alerts::AlertsBadge />
+                        </A>
+                    </li>
                     <Transition>
                         {move || Suspend::new(async move {
                             user.await
@@ -54,6 +65,14 @@ pub fn AppShell() -> impl IntoView {
                                                 attr:class="block rounded px-3 py-2 text-sm hover:bg-slate-800 aria-[current=page]:bg-slate-700"
                                             >
                                                 "Admin"
+                                            </A>
+                                        </li>
+                                        <li>
+                                            <A
+                                                href="/integrations"
+                                                attr:class="block rounded px-3 py-2 text-sm hover:bg-slate-800 aria-[current=page]:bg-slate-700"
+                                            >
+                                                "Integrations"
                                             </A>
                                         </li>
                                     }

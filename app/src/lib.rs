@@ -7,12 +7,14 @@
 
 pub mod account;
 pub mod admin;
+pub mod alerts;
 pub mod auth;
 pub mod campaigns;
 pub mod error;
 pub mod experiments;
 #[cfg(feature = "ssr")]
 pub mod guard;
+pub mod integrations;
 mod layout;
 mod pager;
 mod pages;
@@ -89,8 +91,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("experiments") view=experiments::ExperimentsPage ssr=SsrMode::InOrder />
                     <Route path=path!("experiments/:id") view=experiments::ExperimentPage ssr=SsrMode::InOrder />
                     <Route path=path!("renders") view=renders::RendersPage ssr=SsrMode::InOrder />
+                    <Route path=path!("alerts") view=alerts::AlertsPage ssr=SsrMode::InOrder />
                     <Route path=path!("analytics") view=pages::Analytics ssr=SsrMode::InOrder />
                     <Route path=path!("admin") view=admin::AdminPage ssr=SsrMode::InOrder />
+                    <Route path=path!("integrations") view=integrations::IntegrationsPage ssr=SsrMode::InOrder />
                     <Route path=path!("account") view=account::AccountPage ssr=SsrMode::InOrder />
                 </ParentRoute>
             </Routes>

@@ -5,6 +5,7 @@ use titan::accounts::SignIn;
 use titan::api_keys::ApiKeys;
 use titan::db::Db;
 use titan::experiments::Experiments;
+use titan::integrations::Integrations;
 use titan::jobs::service::Jobs;
 
 #[derive(Clone, Debug)]
@@ -15,4 +16,6 @@ pub struct AppState {
     pub jobs: Jobs,
     pub experiments: Experiments,
     pub api_keys: ApiKeys,
+    /// HubSpot, the conversions webhook, IP storage and stage values.
+    pub integrations: Integrations,
 }

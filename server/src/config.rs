@@ -104,6 +104,38 @@ pub struct Config {
     #[arg(long, env = "TITAN_MEDIA_DIR", default_value = "data/media")]
     pub media_dir: String,
 
+    /// Key that seals integration secrets at rest: 64 hex digits or base64 of 32
+    /// bytes. Without it, a key file beside the media directory is made once
+    /// (`secret.key`, mode 0600) so a first run works; set it in production.
+    #[arg(long, env = "TITAN_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// HubSpot's API (tests point this at a fake server).
+    #[arg(long, env = "TITAN_HUBSPOT_API_URL", default_value = titan::integrations::hubspot::DEFAULT_API)]
+    pub hubspot_api_url: String,
+
+    /// Seconds an outbound dependency's open circuit breaker fails calls fast
+    /// before letting calls probe it again.
+    #[arg(long, env = "TITAN_BREAKER_OPEN_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub breaker_open_secs: u64,
+
+    /// Bearer token that opens `/metrics` from any address.
+    #[arg(long, env = "TITAN_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
+    /// Addresses that may read `/metrics` without the token (loopback by default).
+    #[arg(
+        long,
+        env = "TITAN_METRICS_ALLOW",
+        value_delimiter = ',',
+        default_value = "127.0.0.1,::1"
+    )]
+    pub metrics_allow: Vec<std::net::IpAddr>,
+
+    /// Clicks per second one IP may make on tracking links (burst twice that).
+    #[arg(long, env = "TITAN_CLICK_RATE_PER_IP", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub click_rate_per_ip: u32,
+
     /// Largest accepted upload, in bytes.
     #[arg(long, env = "TITAN_UPLOAD_LIMIT_BYTES", default_value_t = 512 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..))]
     pub upload_limit_bytes: u64,
@@ -148,6 +180,20 @@ pub struct Config {
     /// web replicas when separate `titan-server worker` processes run the jobs.
     #[arg(long, env = "TITAN_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub worker: bool,
+
+    /// Run the recurring jobs (fatigue scan, retraining, clean-up) from this
+    /// process's worker. Safe on several processes: each slot runs once.
+    #[arg(long, env = "TITAN_SCHEDULES", default_value_t = true, action = clap::ArgAction::Set)]
+    pub schedules: bool,
+
+    /// Creatives with results that must arrive after the champion before the
+    /// nightly retraining runs.
+    #[arg(long, env = "TITAN_RETRAIN_MIN_NEW", default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..))]
+    pub retrain_min_new: i64,
+
+    /// Days raw webhook bodies are kept (their outcome is kept for good).
+    #[arg(long, env = "TITAN_WEBHOOK_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    pub webhook_retention_days: i64,
 
     /// Jobs one worker process runs at once.
     #[arg(long, env = "TITAN_WORKER_CONCURRENCY", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]

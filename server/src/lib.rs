@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod demo_credentials;
 pub mod http;
+pub mod integrations;
 pub mod session_store;
 pub mod telemetry;
 
@@ -37,6 +38,8 @@ pub enum StartError {
     Worker(String),
     #[error("cannot queue the jobs a stopped process left unqueued: {0}")]
     Requeue(titan::Error),
+    #[error("cannot set up integrations: {0}")]
+    Integrations(String),
     #[error("cannot listen on TITAN_ADDR {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -143,6 +146,8 @@ pub struct Running {
     /// The sign-in limits and the count of password checks this server ran.
     pub sign_in: titan::accounts::SignIn,
     worker: Option<WorkerHandle>,
+    /// Stops the schedules' ticking.
+    schedules: tokio_util::sync::CancellationToken,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -160,6 +165,7 @@ impl Running {
             Ok(Err(e)) => tracing::error!(error = %e, "server stopped with an error"),
             Err(e) => tracing::error!(error = %e, "server task failed"),
         }
+        self.schedules.cancel();
         if let Some(worker) = self.worker.take() {
             worker.stop().await;
         }
@@ -172,6 +178,7 @@ impl Running {
             Ok(result) => result,
             Err(e) => Err(std::io::Error::other(e)),
         };
+        self.schedules.cancel();
         if let Some(worker) = self.worker.take() {
             worker.stop().await;
         }
@@ -206,6 +213,8 @@ pub async fn start(
         source,
     })?;
     let jobs = jobs_service(&db, &config);
+    let integrations =
+        integrations::integrations(&db, &config).map_err(StartError::Integrations)?;
     let queue = jobs.queue.clone();
     let worker = if config.worker {
         let requeued = queue.requeue_lost(&db).await.map_err(StartError::Requeue)?;
@@ -216,6 +225,7 @@ pub async fn start(
             db: db.clone(),
             media,
             job_timeout: Duration::from_secs(config.job_timeout_secs),
+            integrations: integrations.clone(),
         };
         Some(
             titan::jobs::worker::spawn(queue, env, config.worker_settings())
@@ -224,6 +234,16 @@ pub async fn start(
     } else {
         None
     };
+    let schedules = tokio_util::sync::CancellationToken::new();
+    if config.worker && config.schedules {
+        let settings = titan::learning::scheduler::ScheduleSettings {
+            retrain_min_new: config.retrain_min_new,
+            webhook_days: config.webhook_retention_days,
+            ..Default::default()
+        };
+        let scheduler = titan::learning::scheduler::Scheduler::new(jobs.clone(), settings);
+        tokio::spawn(scheduler.run(schedules.clone()));
+    }
     if config.tls {
         tracing::warn!("TITAN_TLS is deprecated: set TITAN_PUBLIC_URL=https://your.host instead");
     }
@@ -237,6 +257,7 @@ pub async fn start(
         leptos_options(&config),
         jobs.clone(),
         sign_in.clone(),
+        integrations.clone(),
     );
     session_store::DbSessionStore::new(db.clone(), time::Duration::days(config.session_max_days))
         .spawn_cleanup(Duration::from_secs(3600));
@@ -266,6 +287,7 @@ pub async fn start(
         jobs,
         sign_in,
         worker,
+        schedules,
         shutdown: Some(tx),
         task,
     })

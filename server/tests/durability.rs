@@ -110,6 +110,7 @@ async fn a_kill_9_during_renders_loses_no_job_and_leaves_no_partial_file() {
         ("TITAN_WORKER_CONCURRENCY", "2".into()),
         ("TITAN_QUEUE_HEARTBEAT_SECS", "1".into()),
         ("TITAN_JOB_BACKOFF_MS", "200".into()),
+        ("TITAN_SCHEDULES", "false".into()),
         ("TITAN_NEW_PASSWORD", PASSWORD.into()),
         ("RUST_LOG", "warn".into()),
     ]

@@ -19,15 +19,24 @@ pub enum JobKind {
     Analyze,
     /// Hook, CTR and ROAS models trained on the workspace's creative history.
     TrainModels,
+    /// CRM events delivered by webhooks, attributed and credited.
+    Conversions,
+    /// The daily scan of creatives for fatigue.
+    FatigueScan,
+    /// Expired sessions, stale temp files and old webhook bodies removed.
+    Cleanup,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 8] = [
         JobKind::Render,
         JobKind::Variants,
         JobKind::TrainCtr,
         JobKind::Analyze,
         JobKind::TrainModels,
+        JobKind::Conversions,
+        JobKind::FatigueScan,
+        JobKind::Cleanup,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +46,9 @@ impl JobKind {
             JobKind::TrainCtr => "train_ctr",
             JobKind::Analyze => "analyze",
             JobKind::TrainModels => "train_models",
+            JobKind::Conversions => "conversions",
+            JobKind::FatigueScan => "fatigue_scan",
+            JobKind::Cleanup => "cleanup",
         }
     }
 
@@ -118,6 +130,15 @@ pub enum JobInput {
     TrainModels {
         hook_percentile: f64,
     },
+    /// The workspace's pending CRM events.
+    Conversions {},
+    /// Creatives checked against the fatigue rules on results up to yesterday.
+    #[serde(rename = "fatigue_scan")]
+    FatigueScan {},
+    /// Housekeeping; `webhook_days` is how long raw webhook bodies are kept.
+    Cleanup {
+        webhook_days: i64,
+    },
 }
 
 impl JobInput {
@@ -128,6 +149,9 @@ impl JobInput {
             JobInput::TrainCtr { .. } => JobKind::TrainCtr,
             JobInput::Analyze { .. } => JobKind::Analyze,
             JobInput::TrainModels { .. } => JobKind::TrainModels,
+            JobInput::Conversions {} => JobKind::Conversions,
+            JobInput::FatigueScan {} => JobKind::FatigueScan,
+            JobInput::Cleanup { .. } => JobKind::Cleanup,
         }
     }
 
@@ -135,9 +159,12 @@ impl JobInput {
         match self {
             JobInput::Render(recipe) => &recipe.formats,
             JobInput::Variants { formats, .. } => formats,
-            JobInput::TrainCtr { .. } | JobInput::Analyze { .. } | JobInput::TrainModels { .. } => {
-                &[]
-            }
+            JobInput::TrainCtr { .. }
+            | JobInput::Analyze { .. }
+            | JobInput::TrainModels { .. }
+            | JobInput::Conversions {}
+            | JobInput::FatigueScan {}
+            | JobInput::Cleanup { .. } => &[],
         }
     }
 }
@@ -148,7 +175,8 @@ impl JobInput {
 pub struct Job {
     pub id: i64,
     pub kind: JobKind,
-    pub owner_id: i64,
+    /// The person who asked; `None` for a schedule or a webhook.
+    pub owner_id: Option<i64>,
     pub owner_email: String,
     pub workspace_id: i64,
     pub input: JobInput,

@@ -7,6 +7,7 @@ pub mod creative;
 pub mod experiment;
 pub mod features;
 pub mod job;
+pub mod learning;
 pub mod model;
 pub mod money;
 pub mod page;

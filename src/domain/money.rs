@@ -66,34 +66,10 @@ impl DailyBudget {
     /// Parses "50", "50.5" or "1,250.00" in `currency`.
     pub fn parse(amount: &str, currency: Currency) -> Result<Self, FieldError> {
         let field = "daily_budget";
-        let cleaned: String = amount.trim().chars().filter(|c| *c != ',').collect();
-        if cleaned.is_empty() {
-            return Err(FieldError::new(field, "is required"));
-        }
-        let (whole, frac) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
-        let digits_only = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-        if cleaned.starts_with('-') {
+        if amount.trim().starts_with('-') {
             return Err(FieldError::new(field, "must be greater than 0"));
         }
-        if whole.is_empty() || !digits_only(whole) || !digits_only(frac) || frac.len() > 2 {
-            return Err(FieldError::new(
-                field,
-                "must be an amount like 50 or 49.99 (at most 2 decimals)",
-            ));
-        }
-        let whole: i64 = whole
-            .parse()
-            .map_err(|_| FieldError::new(field, "is too large"))?;
-        let frac_cents: i64 = match frac.len() {
-            0 => 0,
-            1 => frac.parse::<i64>().unwrap_or(0) * 10,
-            _ => frac.parse::<i64>().unwrap_or(0),
-        };
-        let cents = whole
-            .checked_mul(100)
-            .and_then(|c| c.checked_add(frac_cents))
-            .ok_or_else(|| FieldError::new(field, "is too large"))?;
-        Self::from_cents(cents, currency)
+        Self::from_cents(amount_cents(field, amount)?, currency)
     }
 
     pub fn from_cents(cents: i64, currency: Currency) -> Result<Self, FieldError> {
@@ -143,6 +119,38 @@ impl fmt::Display for DailyBudget {
             self.currency.code()
         )
     }
+}
+
+/// Parses an amount of money written by a person ("50", "49.9", "1,250.00") into
+/// minor units; `field` names it in the error.
+pub fn amount_cents(field: &str, amount: &str) -> Result<i64, FieldError> {
+    let cleaned: String = amount.trim().chars().filter(|c| *c != ',').collect();
+    if cleaned.is_empty() {
+        return Err(FieldError::new(field, "is required"));
+    }
+    if cleaned.starts_with('-') {
+        return Err(FieldError::new(field, "must not be negative"));
+    }
+    let (whole, frac) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
+    let digits_only = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || !digits_only(whole) || !digits_only(frac) || frac.len() > 2 {
+        return Err(FieldError::new(
+            field,
+            "must be an amount like 50 or 49.99 (at most 2 decimals)",
+        ));
+    }
+    let whole: i64 = whole
+        .parse()
+        .map_err(|_| FieldError::new(field, "is too large"))?;
+    let frac_cents: i64 = match frac.len() {
+        0 => 0,
+        1 => frac.parse::<i64>().unwrap_or(0) * 10,
+        _ => frac.parse::<i64>().unwrap_or(0),
+    };
+    whole
+        .checked_mul(100)
+        .and_then(|c| c.checked_add(frac_cents))
+        .ok_or_else(|| FieldError::new(field, "is too large"))
 }
 
 #[cfg(test)]

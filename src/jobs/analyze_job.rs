@@ -78,14 +78,8 @@ pub async fn run(
         },
     };
     progress.send_replace(("scoring with the hook, CTR and ROAS models".into(), 80));
-    let analysis = creative_models::analyze(
-        db,
-        job.workspace_id,
-        &creative,
-        &features,
-        Some(job.owner_id),
-    )
-    .await?;
+    let analysis =
+        creative_models::analyze(db, job.workspace_id, &creative, &features, job.owner_id).await?;
     creatives::set_analysis(db, job.workspace_id, creative_id, &analysis).await?;
     let hook = match &analysis.hook {
         Outcome::Predicted(h) => format!("hook {}", h.class),

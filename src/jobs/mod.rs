@@ -9,6 +9,7 @@ pub mod queue;
 pub mod render_job;
 pub mod service;
 pub mod store;
+pub mod system_jobs;
 pub mod train_job;
 pub mod worker;
 

@@ -21,12 +21,15 @@ const END_TOLERANCE: f64 = 0.05;
 pub async fn recipe_of(db: &Db, workspace_id: i64, input: &JobInput) -> Result<RenderRecipe> {
     match input {
         JobInput::Render(recipe) => Ok(recipe.clone()),
-        JobInput::TrainCtr { .. } | JobInput::Analyze { .. } | JobInput::TrainModels { .. } => {
-            Err(Error::Internal(format!(
-                "a {} job has no render recipe",
-                input.kind().as_str()
-            )))
-        }
+        JobInput::TrainCtr { .. }
+        | JobInput::Analyze { .. }
+        | JobInput::TrainModels { .. }
+        | JobInput::Conversions {}
+        | JobInput::FatigueScan {}
+        | JobInput::Cleanup { .. } => Err(Error::Internal(format!(
+            "a {} job has no render recipe",
+            input.kind().as_str()
+        ))),
         JobInput::Variants {
             asset_id,
             formats,
@@ -152,6 +155,9 @@ pub enum JobRunError {
     /// A bug: the work panicked. Not retried, since it would panic again.
     #[error("internal error: {0}")]
     Panicked(String),
+    /// An outside service failed; the message names it.
+    #[error("{0}")]
+    Outbound(#[from] crate::outbound::OutboundError),
 }
 
 impl JobRunError {
@@ -161,6 +167,7 @@ impl JobRunError {
     pub fn user_message(&self, job_id: i64) -> String {
         match self {
             JobRunError::Setup(Error::Invalid(_) | Error::NotFound(_) | Error::Conflict(_))
+            | JobRunError::Outbound(_)
             | JobRunError::Render(
                 RenderError::Failed { .. } | RenderError::Killed { .. } | RenderError::Cancelled,
             ) => self.to_string(),
@@ -174,6 +181,7 @@ impl JobRunError {
             JobRunError::Setup(Error::Invalid(_) | Error::NotFound(_)) => false,
             JobRunError::Setup(_) => true,
             JobRunError::Panicked(_) => false,
+            JobRunError::Outbound(e) => e.is_transient(),
         }
     }
 }

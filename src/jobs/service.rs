@@ -51,8 +51,55 @@ impl Jobs {
                 }
             }
             JobInput::TrainCtr { .. } => {}
+            JobInput::Conversions {} | JobInput::FatigueScan {} | JobInput::Cleanup { .. } => {
+                return Err(Error::Invalid(crate::validation::FieldErrors::single(
+                    "kind",
+                    "is queued by Titan itself (webhooks and schedules), not by people",
+                )));
+            }
         }
         self.record_and_queue(user, input, 0).await
+    }
+
+    /// Queues a job nobody asked for by hand (a webhook's, a schedule's), outside
+    /// the workspace's quota. When `coalesce` and a job of the same kind is
+    /// already queued for the workspace, that one will do the work: it is returned
+    /// and nothing new is queued.
+    pub async fn enqueue_system(
+        &self,
+        workspace_id: i64,
+        input: JobInput,
+        coalesce: bool,
+    ) -> Result<Job> {
+        if coalesce
+            && let Some(id) = store::queued_of_kind(&self.db, workspace_id, input.kind()).await?
+        {
+            return store::get(&self.db, id).await;
+        }
+        let queue_key = new_queue_key();
+        let job = store::insert(
+            &self.db,
+            &NewJob {
+                owner_id: None,
+                workspace_id,
+                input,
+                max_attempts: self.max_attempts,
+                queue_key: queue_key.clone(),
+            },
+        )
+        .await?;
+        // A crash between the row and its task is repaired at the next start
+        // (`JobQueue::requeue_lost`), as for jobs people queue.
+        self.queue
+            .push(job.id, job.max_attempts, &queue_key, 0)
+            .await?;
+        tracing::info!(
+            job_id = job.id,
+            workspace_id,
+            kind = job.kind.as_str(),
+            "system job queued"
+        );
+        Ok(job)
     }
 
     /// Queues a `train_ctr` job for the uploaded CSV `file` (in the training
@@ -97,7 +144,7 @@ impl Jobs {
         let (job, active_before) = admission::insert_within(
             &self.db,
             &NewJob {
-                owner_id: user.id,
+                owner_id: Some(user.id),
                 workspace_id: user.workspace_id,
                 input,
                 max_attempts: self.max_attempts,
@@ -183,7 +230,7 @@ impl Jobs {
     pub async fn visible(&self, user: &SessionUser, id: i64) -> Result<Job> {
         let job = store::get(&self.db, id).await?;
         let same_workspace = job.workspace_id == user.workspace_id;
-        if same_workspace && (job.owner_id == user.id || user.role.is_admin()) {
+        if same_workspace && (job.owner_id == Some(user.id) || user.role.is_admin()) {
             Ok(job)
         } else {
             Err(Error::NotFound("job"))

@@ -11,7 +11,8 @@ use crate::on_pool;
 /// A job to queue.
 #[derive(Clone, Debug)]
 pub struct NewJob {
-    pub owner_id: i64,
+    /// The person who asked; `None` for a schedule or a webhook.
+    pub owner_id: Option<i64>,
     pub workspace_id: i64,
     pub input: JobInput,
     pub max_attempts: i32,
@@ -49,7 +50,7 @@ pub struct JobFilter {
 struct JobRow {
     id: i64,
     kind: String,
-    owner_id: i64,
+    owner_id: Option<i64>,
     owner_email: String,
     workspace_id: i64,
     input: String,
@@ -69,10 +70,10 @@ struct JobRow {
 
 macro_rules! job_select {
     () => {
-        "SELECT j.id, j.kind, j.owner_id, u.email AS owner_email, j.workspace_id, j.input, j.status, j.stage, \
+        "SELECT j.id, j.kind, j.owner_id, COALESCE(u.email, 'Titan (scheduled)') AS owner_email, j.workspace_id, j.input, j.status, j.stage, \
          j.progress, j.attempts, j.max_attempts, j.error, j.outputs, j.cancel_requested, \
          j.created_at, j.started_at, j.finished_at, j.updated_at \
-         FROM background_jobs j JOIN users u ON u.id = j.owner_id "
+         FROM background_jobs j LEFT JOIN users u ON u.id = j.owner_id "
     };
 }
 
@@ -129,6 +130,26 @@ pub async fn insert(db: &Db, job: &NewJob) -> Result<Job> {
     .fetch_one(pool)
     .await?);
     get(db, id).await
+}
+
+/// A queued job of `kind` in the workspace, if any (the oldest).
+pub async fn queued_of_kind(db: &Db, workspace_id: i64, kind: JobKind) -> Result<Option<i64>> {
+    Ok(on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT id FROM background_jobs WHERE workspace_id = $1 AND kind = $2 AND status = 'queued' ORDER BY id LIMIT 1",
+    )
+    .bind(workspace_id)
+    .bind(kind.as_str())
+    .fetch_optional(pool)
+    .await)?)
+}
+
+/// How many jobs there are of each (kind, status), for `/metrics`.
+pub async fn counts_by_kind_and_status(db: &Db) -> Result<Vec<(String, String, i64)>> {
+    Ok(on_pool!(db, pool => sqlx::query_as(
+        "SELECT kind, status, COUNT(*) FROM background_jobs GROUP BY kind, status",
+    )
+    .fetch_all(pool)
+    .await)?)
 }
 
 /// One job by id.

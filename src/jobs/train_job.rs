@@ -35,7 +35,7 @@ pub async fn run(
     let model = crate::ml::train::train_ctr_from_csv_file(
         db,
         job.workspace_id,
-        Some(job.owner_id),
+        job.owner_id,
         path,
         SPLIT_SEED,
     )
@@ -86,7 +86,7 @@ pub async fn run_models(
     let trained = crate::ml::creative_models::train_all(
         db,
         job.workspace_id,
-        Some(job.owner_id),
+        job.owner_id,
         hook_percentile,
         SPLIT_SEED,
     )

@@ -32,6 +32,8 @@ pub struct JobEnv {
     pub db: Db,
     pub media: MediaDirs,
     pub job_timeout: Duration,
+    /// CRM access and secrets for the conversions job.
+    pub integrations: crate::integrations::Integrations,
 }
 
 /// How a worker runs.
@@ -117,6 +119,18 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
             JobInput::Render(_) | JobInput::Variants { .. } => {
                 render_job::run(&env.db, &env.media, &job, &cancel, &progress_tx).await
             }
+            JobInput::Conversions {} => tokio::select! {
+                r = super::system_jobs::conversions(&env, &job, &progress_tx) => r,
+                r = stopped => r,
+            },
+            JobInput::FatigueScan {} => tokio::select! {
+                r = super::system_jobs::fatigue_scan(&env, &job, &progress_tx) => r,
+                r = stopped => r,
+            },
+            JobInput::Cleanup { webhook_days } => tokio::select! {
+                r = super::system_jobs::cleanup(&env, &job, *webhook_days, &progress_tx) => r,
+                r = stopped => r,
+            },
         }
     };
     let result = match tokio::time::timeout(env.job_timeout, unwind_safe(run)).await {
@@ -136,11 +150,8 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
     recorder.abort();
     // Training and analysis jobs end on a stage worth keeping
     // ("registered ctr-v2 as champion").
-    let summary = matches!(
-        job.input,
-        JobInput::TrainCtr { .. } | JobInput::TrainModels { .. } | JobInput::Analyze { .. }
-    )
-    .then(|| progress_tx.borrow().0.clone());
+    let summary = (!matches!(job.input, JobInput::Render(_) | JobInput::Variants { .. }))
+        .then(|| progress_tx.borrow().0.clone());
     drop(progress_tx);
     // An attempt that ends the job (any way but a retry) gives up the uploaded
     // file it kept, before the row says the job ended.
@@ -194,6 +205,7 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
                 store::finish(&env.db, id, JobStatus::Failed, &[], Some(&message)).await,
                 id,
             );
+            alert_admins(&env.db, &job, "failed", &message).await;
             Err(AbortError::new(AttemptFailed(message)).into())
         }
         Err(e) => {
@@ -206,6 +218,7 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
                     store::finish(&env.db, id, JobStatus::Dead, &[], Some(&text)).await,
                     id,
                 );
+                alert_admins(&env.db, &job, "died", &text).await;
                 Err(AbortError::new(AttemptFailed(text)).into())
             } else {
                 tracing::warn!(job_id = id, error = %message, attempt = job.attempts, "job attempt failed; will retry");
@@ -216,6 +229,23 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
                 Err(AttemptFailed(message).into())
             }
         }
+    }
+}
+
+/// Tells the workspace's admins that a job failed or died (an alert per job).
+async fn alert_admins(db: &Db, job: &crate::domain::job::Job, how: &str, message: &str) {
+    let alert = crate::learning::alerts::NewAlert {
+        workspace_id: job.workspace_id,
+        kind: "job_failed".to_owned(),
+        key: format!("job_failed:job:{}", job.id),
+        creative_id: None,
+        job_id: Some(job.id),
+        admins_only: true,
+        headline: format!("{} job {} {how}: {message}", job.kind.as_str(), job.id),
+        evidence: vec![("attempts".to_owned(), f64::from(job.attempts))],
+    };
+    if let Err(e) = crate::learning::alerts::raise(db, &alert).await {
+        tracing::error!(job_id = job.id, error = %e, "job failure alert not raised");
     }
 }
 

@@ -160,6 +160,7 @@ fn CreativeDetail(
                 Some(a) => view! { <AnalysisView a /> }.into_any(),
                 None => view! { <p class="mt-4 text-sm text-slate-500" data-testid="not-analysed">"Not analysed yet: press Analyse to extract its features and ask the models."</p> }.into_any(),
             }}
+            <super::tracking::TrackingSection creative_id=creative.id />
         </div>
     }
 }

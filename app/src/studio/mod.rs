@@ -6,6 +6,7 @@ mod api;
 mod creative;
 mod registry;
 mod results;
+mod tracking;
 
 pub use api::*;
 pub use registry::{

@@ -22,7 +22,16 @@ const PUBLIC_SERVER_FNS: &[&str] = &["/api/auth/login", "/api/auth/set-password"
 
 /// Paths reachable without signing in.
 fn is_public(path: &str) -> bool {
-    const PREFIXES: &[&str] = &["/pkg/", "/api/", "/healthz", "/readyz", "/favicon"];
+    const PREFIXES: &[&str] = &[
+        "/pkg/",
+        "/api/",
+        "/healthz",
+        "/readyz",
+        "/favicon",
+        "/t/",
+        "/webhooks/",
+        "/metrics",
+    ];
     path == "/login" || path == "/set-password" || PREFIXES.iter().any(|p| path.starts_with(p))
 }
 

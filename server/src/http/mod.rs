@@ -7,11 +7,14 @@ pub mod errors;
 pub mod events;
 pub mod health;
 pub mod media;
+pub mod metrics;
 pub mod multipart;
 pub mod results;
 pub mod security;
+pub mod tracking;
 pub mod training;
 pub mod uploads;
+pub mod webhooks;
 
 use crate::config::Config;
 use crate::session_store::DbSessionStore;
@@ -50,7 +53,9 @@ pub fn router(
     leptos_options: leptos::config::LeptosOptions,
     jobs: Jobs,
     sign_in: SignIn,
+    integrations: titan::integrations::Integrations,
 ) -> Router {
+    metrics::install();
     let session_store =
         DbSessionStore::new(db.clone(), time::Duration::days(config.session_max_days));
     let experiments = titan::experiments::Experiments::new(db.clone());
@@ -61,6 +66,7 @@ pub fn router(
         jobs: jobs.clone(),
         experiments: experiments.clone(),
         api_keys: api_keys.clone(),
+        integrations: integrations.clone(),
     };
     let routes = generate_route_list(App);
     let pages = Router::new()
@@ -119,12 +125,54 @@ pub fn router(
             sessions: session_store.clone(),
             session_check: EVENTS_SESSION_CHECK,
         });
+    let jobs_for_webhooks = jobs.clone();
     let job_routes = Router::new()
         .route("/media/jobs/{id}/{file}", get(media::job_file))
         .with_state(jobs)
         .merge(event_routes)
         .layer(RequestBodyLimitLayer::new(body_limit));
     let pages = pages.layer(RequestBodyLimitLayer::new(body_limit));
+    let learning = Router::new()
+        .route("/t/snippet.js", get(tracking::snippet))
+        .route(
+            "/t/visit",
+            post(tracking::visit).options(tracking::preflight),
+        )
+        .route("/t/lead", post(tracking::lead).options(tracking::preflight))
+        .route("/t/{token}", get(tracking::click))
+        .with_state(tracking::TrackingState {
+            db: db.clone(),
+            integrations: integrations.clone(),
+            limiter: tracking::click_limiter(config.click_rate_per_ip),
+        })
+        .merge(
+            Router::new()
+                .route("/webhooks/hubspot", post(webhooks::hubspot))
+                .route("/webhooks/conversions", post(webhooks::conversions))
+                .with_state(webhooks::WebhookState {
+                    db: db.clone(),
+                    integrations: integrations.clone(),
+                    jobs: jobs_for_webhooks,
+                    public_origin: config.public_url.as_ref().map(|u| u.origin.clone()),
+                }),
+        )
+        .merge(
+            Router::new()
+                .route("/metrics", get(metrics::metrics))
+                .with_state(metrics::MetricsState {
+                    db: db.clone(),
+                    allow: Arc::new(
+                        config
+                            .metrics_allow
+                            .iter()
+                            .map(|ip| ip.to_canonical())
+                            .collect(),
+                    ),
+                    token: config.metrics_token.as_deref().map(Arc::from),
+                    integrations: integrations.clone(),
+                }),
+        )
+        .layer(RequestBodyLimitLayer::new(body_limit.min(1024 * 1024)));
 
     let sessions = SessionManagerLayer::new(session_store)
         .with_name(SESSION_COOKIE)
@@ -144,7 +192,9 @@ pub fn router(
         .merge(rest)
         .merge(uploads)
         .merge(job_routes)
+        .merge(learning)
         .merge(pages)
+        .layer(from_fn(metrics::track))
         .layer(from_fn(errors::server_fn_status))
         .layer(from_fn_with_state(db, auth::resolve_user))
         .layer(sessions)

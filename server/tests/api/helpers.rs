@@ -70,6 +70,8 @@ pub fn config_for(
         "1",
         "--job-backoff-ms",
         "200",
+        "--schedules",
+        "false",
     ];
     args.extend_from_slice(extra);
     Cli::parse_from(args).config
@@ -274,7 +276,7 @@ pub async fn job_row(app: &TestApp, owner_id: i64, queue_key: &str) -> titan::do
     titan::jobs::store::insert(
         &running(app).db,
         &titan::jobs::NewJob {
-            owner_id,
+            owner_id: Some(owner_id),
             workspace_id: app.workspace_id,
             input: titan::domain::job::JobInput::TrainModels {
                 hook_percentile: 0.7,
