@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 port=${TITAN_E2E_PORT:-3100}
+# A fake HubSpot API (and landing page) that the learning-loop spec serves.
+hubspot_port=$((port + 1))
 work=$(mktemp -d /tmp/titan-e2e.XXXXXX)
 server_pid=""
 cleanup() {
@@ -21,6 +23,7 @@ DATABASE_URL="sqlite:$work/data/titan.db" \
 TITAN_MEDIA_DIR="$work/data/media" \
 LEPTOS_SITE_ROOT=target/site \
 TITAN_SEED_DEMO=true \
+TITAN_HUBSPOT_API_URL="http://127.0.0.1:$hubspot_port" \
   ./target/debug/titan-server >"$work/server.log" 2>&1 &
 server_pid=$!
 
@@ -34,6 +37,7 @@ status=0
 (cd end2end && TITAN_E2E_BASE_URL="http://127.0.0.1:$port" \
   TITAN_E2E_CREDENTIALS="$work/data/demo-credentials.txt" \
   TITAN_E2E_WORK="$work" \
+  TITAN_E2E_HUBSPOT_PORT="$hubspot_port" \
   npx playwright test "$@") || status=$?
 if [ "$status" -ne 0 ]; then
   echo "---- server log ----" >&2

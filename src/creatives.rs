@@ -221,6 +221,9 @@ pub struct DailyRow {
     pub spend_cents: i64,
     pub revenue_cents: i64,
     pub pipeline_revenue_cents: i64,
+    /// Unique people reached, when the platform reports it (frequency =
+    /// impressions / reach).
+    pub reach: Option<i64>,
 }
 
 /// A past creative with its extracted features and results (demo history).
@@ -244,10 +247,10 @@ macro_rules! write_daily {
         let d: &DailyRow = $day;
         sqlx::query(
             "INSERT INTO creative_daily (creative_id, day, impressions, views_3s, clicks, spend_cents, \
-             revenue_cents, pipeline_revenue_cents, is_demo, conversions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             revenue_cents, pipeline_revenue_cents, is_demo, conversions, reach) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
              ON CONFLICT (creative_id, day) DO UPDATE SET impressions = excluded.impressions, \
              views_3s = excluded.views_3s, clicks = excluded.clicks, spend_cents = excluded.spend_cents, \
-             conversions = excluded.conversions, \
+             conversions = excluded.conversions, reach = excluded.reach, \
              revenue_cents = excluded.revenue_cents, \
              pipeline_revenue_cents = excluded.pipeline_revenue_cents + creative_daily.crm_pipeline_cents, \
              is_demo = excluded.is_demo",
@@ -262,6 +265,7 @@ macro_rules! write_daily {
         .bind(d.pipeline_revenue_cents)
         .bind($is_demo)
         .bind(d.conversions)
+        .bind(d.reach)
         .execute(&mut *$tx)
         .await?;
     }};

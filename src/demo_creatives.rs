@@ -124,8 +124,29 @@ pub async fn complete(db: &Db, jobs: &Jobs, missing: Missing) -> Result<()> {
 pub async fn seed_history(db: &Db, workspace_id: i64) -> Result<()> {
     let campaigns = crate::campaigns::list(db, workspace_id, true).await?;
     let yesterday = time::OffsetDateTime::now_utc().date() - time::Duration::days(1);
-    let past = generate_history(&campaigns, yesterday);
+    let mut past = generate_history(&campaigns, yesterday);
+    if let Some(first) = past.first_mut() {
+        wear_out(&mut first.daily);
+    }
     creatives::insert_demo_history(db, workspace_id, FEATURE_SET_VERSION, &past).await
+}
+
+/// Makes one demo creative tire the way real ones do, so the fatigue scan has
+/// something to find: its audience sees it more and more often (reach shrinks
+/// to a frequency of about 4 over the last week) and it gets clicked 40 % less in
+/// the last 3 days.
+fn wear_out(daily: &mut [creatives::DailyRow]) {
+    let n = daily.len();
+    for (i, day) in daily.iter_mut().enumerate() {
+        let from_end = n - i;
+        if from_end <= 7 {
+            day.reach = Some(day.impressions / 4);
+        }
+        if from_end <= 3 {
+            day.clicks = day.clicks * 3 / 5;
+            day.conversions = day.conversions.min(day.clicks);
+        }
+    }
 }
 
 /// Queues the training of the hook, CTR and ROAS models on the demo history, on

@@ -167,4 +167,4 @@ CREATE TABLE alerts (
     updated_by BIGINT REFERENCES users (id)
 );
 CREATE INDEX alerts_workspace_idx ON alerts (workspace_id, status, id);
-CREATE INDEX alerts_key_idx ON alerts (workspace_id, key, status);
+CREATE UNIQUE INDEX alerts_standing_key_idx ON alerts (workspace_id, key) WHERE status <> 'resolved';

@@ -186,6 +186,10 @@ pub struct Config {
     #[arg(long, env = "TITAN_SCHEDULES", default_value_t = true, action = clap::ArgAction::Set)]
     pub schedules: bool,
 
+    /// How often this process looks for due schedule slots, in milliseconds.
+    #[arg(long, env = "TITAN_SCHEDULE_TICK_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(50..=3_600_000))]
+    pub schedule_tick_ms: u64,
+
     /// Creatives with results that must arrive after the champion before the
     /// nightly retraining runs.
     #[arg(long, env = "TITAN_RETRAIN_MIN_NEW", default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..))]

@@ -239,6 +239,7 @@ pub async fn start(
         let settings = titan::learning::scheduler::ScheduleSettings {
             retrain_min_new: config.retrain_min_new,
             webhook_days: config.webhook_retention_days,
+            tick: Duration::from_millis(config.schedule_tick_ms),
             ..Default::default()
         };
         let scheduler = titan::learning::scheduler::Scheduler::new(jobs.clone(), settings);

@@ -1,7 +1,8 @@
-//! `kill -9` of the server while render jobs run loses none of them: the real
-//! binary is started, six jobs are queued, the process is killed mid-render and
-//! started again; every job succeeds, each output exists once and plays, and no
-//! temporary file remains. Runs on SQLite, or PostgreSQL when
+//! The real binary as separate processes. `kill -9` of the server while render
+//! jobs run loses none of them: six jobs are queued, the process is killed
+//! mid-render and started again; every job succeeds, each output exists once and
+//! plays, and no temporary file remains. Two servers ticking the schedules on one
+//! database queue each slot's job once. Runs on SQLite, or PostgreSQL when
 //! TITAN_TEST_POSTGRES_URL is set.
 
 use reqwest::multipart::{Form, Part};
@@ -53,11 +54,11 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn database_url(dir: &Path) -> String {
+async fn database_url(dir: &Path, test: &str) -> String {
     match std::env::var("TITAN_TEST_POSTGRES_URL") {
         Ok(admin) => {
             use sqlx::Connection;
-            let name = format!("titan_durability_{}", std::process::id());
+            let name = format!("titan_{test}_{}", std::process::id());
             let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut conn)
@@ -103,7 +104,7 @@ async fn a_kill_9_during_renders_loses_no_job_and_leaves_no_partial_file() {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let env: Vec<(String, String)> = [
-        ("DATABASE_URL", database_url(dir.path()).await),
+        ("DATABASE_URL", database_url(dir.path(), "durability").await),
         ("TITAN_ADDR", format!("127.0.0.1:{port}")),
         ("TITAN_MEDIA_DIR", media.display().to_string()),
         ("TITAN_SEED_DEMO", "false".into()),
@@ -276,4 +277,116 @@ fn walk(dir: &Path) -> Vec<String> {
         }
     }
     out
+}
+
+/// Rows of `sql` (a COUNT) in the database at `url`.
+async fn count(url: &str, sql: &'static str) -> i64 {
+    use sqlx::Connection;
+    if url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_processes_ticking_the_schedules_queue_each_slot_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(dir.path(), "schedules").await;
+    let common = |port: u16| -> Vec<(String, String)> {
+        [
+            ("DATABASE_URL", url.clone()),
+            ("TITAN_ADDR", format!("127.0.0.1:{port}")),
+            (
+                "TITAN_MEDIA_DIR",
+                dir.path().join("media").display().to_string(),
+            ),
+            ("TITAN_SEED_DEMO", "false".into()),
+            ("TITAN_SCHEDULES", "true".into()),
+            ("TITAN_SCHEDULE_TICK_MS", "50".into()),
+            ("TITAN_SECRET_KEY", "ab".repeat(32)),
+            ("TITAN_NEW_PASSWORD", PASSWORD.into()),
+            ("RUST_LOG", "warn".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    };
+    // Three workspaces (one account each) to schedule for.
+    for (i, email) in ["a@example.com", "b@example.com", "c@example.com"]
+        .iter()
+        .enumerate()
+    {
+        let made = Command::new(env!("CARGO_BIN_EXE_titan-server"))
+            .envs(common(0))
+            .args([
+                "create-user",
+                "--email",
+                email,
+                "--role",
+                "admin",
+                "--new-workspace",
+                &format!("Agency {i}"),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+    }
+    let (port_a, port_b) = (free_port(), free_port());
+    let mut a = Server {
+        env: common(port_a),
+        child: None,
+    };
+    let mut b = Server {
+        env: common(port_b),
+        child: None,
+    };
+    a.start();
+    b.start();
+    let client = reqwest::Client::new();
+    wait_ready(&client, &format!("http://127.0.0.1:{port_a}")).await;
+    wait_ready(&client, &format!("http://127.0.0.1:{port_b}")).await;
+    // Both processes tick every 50 ms for two seconds: about 80 ticks on one slot.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let workspaces = count(&url, "SELECT COUNT(*) FROM workspaces").await;
+    assert!(workspaces >= 3);
+    assert_eq!(
+        count(
+            &url,
+            "SELECT COUNT(*) FROM schedule_runs WHERE schedule = 'cleanup'"
+        )
+        .await,
+        workspaces
+    );
+    assert_eq!(
+        count(
+            &url,
+            "SELECT COUNT(*) FROM background_jobs WHERE kind = 'cleanup'"
+        )
+        .await,
+        workspaces
+    );
+    // The cleanup jobs ran (on either process) and said what they did.
+    let started = Instant::now();
+    while count(
+        &url,
+        "SELECT COUNT(*) FROM background_jobs WHERE kind = 'cleanup' AND status = 'succeeded'",
+    )
+    .await
+        < workspaces
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "cleanup jobs did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    a.kill_9();
+    b.kill_9();
 }

@@ -85,11 +85,12 @@ impl Integrations {
         require_admin(user)?;
         let ws = user.workspace_id;
         let mut row = settings::load(&self.db, ws).await?;
-        if row.hubspot_portal_id != change.hubspot_portal_id {
+        if change.hubspot_token.is_some() {
+            // A new token may belong to another account: connect it again.
+            row.hubspot_portal_id = None;
             row.hubspot_checked_at = None;
             row.hubspot_check = None;
         }
-        row.hubspot_portal_id = change.hubspot_portal_id;
         let seal = |field, value: Option<String>, stored: &mut Option<String>| {
             if let Some(v) = value {
                 *stored = Some(self.sealer.seal(&context(ws, field), &v));
@@ -111,21 +112,7 @@ impl Integrations {
             &mut row.webhook_secret,
         );
         row.ip_policy = change.ip_storage.as_str().to_owned();
-        settings::store(&self.db, ws, &row)
-            .await
-            .map_err(|e| match e {
-                Error::Database(ref db)
-                    if db
-                        .as_database_error()
-                        .is_some_and(|d| d.is_unique_violation()) =>
-                {
-                    Error::Invalid(crate::validation::FieldErrors::single(
-                        "hubspot_portal_id",
-                        "is already connected to another workspace",
-                    ))
-                }
-                other => other,
-            })?;
+        settings::store(&self.db, ws, &row).await?;
         tracing::info!(
             workspace_id = ws,
             user_id = user.id,

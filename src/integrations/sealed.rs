@@ -30,6 +30,8 @@ pub enum SealError {
 #[derive(Clone)]
 pub struct Sealer {
     cipher: ChaCha20Poly1305,
+    /// HMAC-SHA256 of a fixed label under the key: the root of derived keys.
+    derive_root: [u8; 32],
 }
 
 impl std::fmt::Debug for Sealer {
@@ -55,6 +57,7 @@ impl Sealer {
         }
         Ok(Self {
             cipher: ChaCha20Poly1305::new(Key::from_slice(&bytes)),
+            derive_root: hmac_sha256(&bytes, b"titan derive root v1"),
         })
     }
 
@@ -64,29 +67,9 @@ impl Sealer {
     }
 
     /// A key for another purpose (hashing click IPs), derived from this one:
-    /// HMAC-SHA256 of `purpose` under a subkey sealed for "derive".
+    /// HMAC-SHA256 of `purpose` under a root that is itself an HMAC of the key.
     pub fn derive(&self, purpose: &str) -> Vec<u8> {
-        use hmac::{Hmac, Mac};
-        use sha2::Sha256;
-        // A fixed nonce makes this deterministic; it never encrypts a secret.
-        let nonce = Nonce::from_slice(&[0u8; NONCE_LEN]);
-        let seed = self
-            .cipher
-            .encrypt(
-                nonce,
-                Payload {
-                    msg: &[0u8; 32],
-                    aad: b"titan derive",
-                },
-            )
-            .unwrap_or_default();
-        match <Hmac<Sha256> as Mac>::new_from_slice(&seed) {
-            Ok(mut mac) => {
-                mac.update(purpose.as_bytes());
-                mac.finalize().into_bytes().to_vec()
-            }
-            Err(_) => seed,
-        }
+        hmac_sha256(&self.derive_root, purpose.as_bytes()).to_vec()
     }
 
     /// `secret` sealed for `context` (e.g. "workspace 3 hubspot_token").
@@ -122,6 +105,15 @@ impl Sealer {
             .map_err(|_| refused())?;
         String::from_utf8(plain).map_err(|_| refused())
     }
+}
+
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]

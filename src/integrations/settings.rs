@@ -33,10 +33,11 @@ impl StoredSettings {
     }
 }
 
-/// What an admin changes. A secret left `None` keeps the stored one.
+/// What an admin changes. A secret left `None` keeps the stored one. The
+/// HubSpot account is not typed: "test connection" binds the token's own, so no
+/// workspace can claim another's account.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SettingsChange {
-    pub hubspot_portal_id: Option<i64>,
     pub hubspot_app_secret: Option<String>,
     pub hubspot_token: Option<String>,
     pub webhook_secret: Option<String>,
@@ -45,30 +46,12 @@ pub struct SettingsChange {
 
 /// Parses the settings form: blank secrets keep what is stored.
 pub fn parse_change(
-    portal_id: &str,
     app_secret: &str,
     token: &str,
     webhook_secret: &str,
     ip_storage: &str,
 ) -> std::result::Result<SettingsChange, FieldErrors> {
     let mut errors = FieldErrors::default();
-    let portal = portal_id.trim();
-    let hubspot_portal_id = if portal.is_empty() {
-        None
-    } else {
-        errors.collect(
-            portal
-                .parse::<i64>()
-                .ok()
-                .filter(|id| *id > 0)
-                .ok_or_else(|| {
-                    FieldError::new(
-                        "hubspot_portal_id",
-                        "must be your HubSpot account id, a positive whole number",
-                    )
-                }),
-        )
-    };
     let mut secret = |field: &str, value: &str| {
         let value = value.trim();
         if value.is_empty() {
@@ -101,7 +84,6 @@ pub fn parse_change(
         .unwrap_or_default();
     errors.into_result()?;
     Ok(SettingsChange {
-        hubspot_portal_id,
         hubspot_app_secret,
         hubspot_token,
         webhook_secret,
@@ -363,17 +345,11 @@ mod tests {
 
     #[test]
     fn settings_fields_are_checked() {
-        let err = parse_change("-3", "short", "has space inside", "", "everything").unwrap_err();
-        for field in [
-            "hubspot_portal_id",
-            "hubspot_app_secret",
-            "hubspot_token",
-            "ip_storage",
-        ] {
+        let err = parse_change("short", "has space inside", "", "everything").unwrap_err();
+        for field in ["hubspot_app_secret", "hubspot_token", "ip_storage"] {
             assert!(err.get(field).is_some(), "{field}");
         }
-        let ok = parse_change(" 4242 ", "", "pat-na1-0123456789", "", "hashed").unwrap();
-        assert_eq!(ok.hubspot_portal_id, Some(4242));
+        let ok = parse_change("", "pat-na1-0123456789", "", "hashed").unwrap();
         assert_eq!(ok.hubspot_app_secret, None);
         assert_eq!(ok.hubspot_token.as_deref(), Some("pat-na1-0123456789"));
         assert_eq!(ok.ip_storage, IpStorage::Hashed);

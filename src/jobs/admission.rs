@@ -42,8 +42,9 @@ pub async fn insert_within(
     stored_bytes: i64,
     quotas: &Quotas,
 ) -> Result<std::result::Result<(Job, i64), Refused>> {
+    // Jobs Titan queued for itself (owner NULL) do not use up people's quota.
     const COUNT: &str = "SELECT COUNT(*) FROM background_jobs \
-                         WHERE workspace_id = $1 AND status IN ('queued', 'running')";
+                         WHERE workspace_id = $1 AND status IN ('queued', 'running') AND owner_id IS NOT NULL";
     const INSERT: &str = "INSERT INTO background_jobs (kind, owner_id, workspace_id, input, status, max_attempts, queue_key, stored_bytes, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $8) RETURNING id";
     let at = now();

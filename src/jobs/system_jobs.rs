@@ -6,7 +6,6 @@ use super::render_job::{JobRunError, ProgressSender};
 use super::worker::JobEnv;
 use crate::domain::job::Job;
 use crate::domain::render::RenderOutput;
-use crate::learning::{alerts, fatigue};
 use crate::on_pool;
 use std::time::{Duration, SystemTime};
 
@@ -33,74 +32,25 @@ pub async fn conversions(env: &JobEnv, job: &Job, progress: &ProgressSender) -> 
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct DailyRow {
-    creative_id: i64,
-    day: time::Date,
-    impressions: i64,
-    clicks: i64,
-    spend_cents: i64,
-    reach: Option<i64>,
-}
-
-/// Days of results the fatigue rules look at (two 7-day windows).
-const FATIGUE_DAYS: i64 = 14;
-
 /// Checks every creative with recent results against the fatigue rules and
 /// raises an alert for each rule that holds (once while it stays open).
 pub async fn fatigue_scan(env: &JobEnv, job: &Job, progress: &ProgressSender) -> Outcome {
-    let today = crate::db::now().date();
-    let since = today - time::Duration::days(FATIGUE_DAYS);
     progress.send_replace(("reading results".to_owned(), 10));
-    let rows: Vec<DailyRow> = on_pool!(&env.db, pool => sqlx::query_as(
-        "SELECT d.creative_id, d.day, d.impressions, d.clicks, d.spend_cents, d.reach FROM creative_daily d \
-         JOIN creatives c ON c.id = d.creative_id WHERE c.workspace_id = $1 AND d.day >= $2 AND d.day < $3 \
-         ORDER BY d.creative_id, d.day",
+    let today = crate::db::now().date();
+    let scan = crate::learning::fatigue_scan::scan_workspace(
+        &env.db,
+        job.workspace_id,
+        Some(job.id),
+        today,
     )
-    .bind(job.workspace_id)
-    .bind(since)
-    .bind(today)
-    .fetch_all(pool)
-    .await)
-    .map_err(|e| JobRunError::Setup(e.into()))?;
-    let (mut creatives, mut raised) = (0, 0);
-    for chunk in rows.chunk_by(|a, b| a.creative_id == b.creative_id) {
-        creatives += 1;
-        let series: Vec<fatigue::DailyPoint> = chunk
-            .iter()
-            .map(|r| fatigue::DailyPoint {
-                day: r.day,
-                impressions: r.impressions,
-                clicks: r.clicks,
-                spend_cents: r.spend_cents,
-                reach: r.reach,
-            })
-            .collect();
-        let creative_id = chunk[0].creative_id;
-        for signal in fatigue::scan(&series, today) {
-            let kind = format!("fatigue_{}", signal.rule.as_str());
-            let alert = alerts::NewAlert {
-                workspace_id: job.workspace_id,
-                key: format!("{kind}:creative:{creative_id}"),
-                kind,
-                creative_id: Some(creative_id),
-                job_id: Some(job.id),
-                admins_only: false,
-                headline: signal.headline,
-                evidence: signal.evidence,
-            };
-            if alerts::raise(&env.db, &alert)
-                .await
-                .map_err(JobRunError::Setup)?
-                .is_some()
-            {
-                raised += 1;
-            }
-        }
-    }
+    .await
+    .map_err(JobRunError::Setup)?;
     report(
         progress,
-        format!("scanned {creatives} creatives; raised {raised} fatigue alerts"),
+        format!(
+            "scanned {} creatives; raised {} fatigue alerts",
+            scan.creatives, scan.raised
+        ),
     );
     Ok(vec![])
 }

@@ -34,35 +34,24 @@ pub async fn raise(db: &Db, alert: &NewAlert) -> Result<Option<i64>> {
     let at = crate::db::now().unix_timestamp();
     let evidence = serde_json::to_string(&alert.evidence)
         .map_err(|e| Error::Internal(format!("alert evidence cannot be encoded: {e}")))?;
-    let id: Option<i64> = crate::in_transaction!(db, tx => {
-        let standing: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM alerts WHERE workspace_id = $1 AND key = $2 AND status <> 'resolved' LIMIT 1",
-        )
-        .bind(alert.workspace_id)
-        .bind(&alert.key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if standing.is_some() {
-            Ok::<_, Error>(None)
-        } else {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO alerts (workspace_id, kind, key, creative_id, job_id, admins_only, headline, evidence, \
-                 status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $9) RETURNING id",
-            )
-            .bind(alert.workspace_id)
-            .bind(&alert.kind)
-            .bind(&alert.key)
-            .bind(alert.creative_id)
-            .bind(alert.job_id)
-            .bind(alert.admins_only)
-            .bind(&alert.headline)
-            .bind(&evidence)
-            .bind(at)
-            .fetch_one(&mut *tx)
-            .await?;
-            Ok(Some(id))
-        }
-    })?;
+    // At most one standing alert per key (a unique index over the alerts not
+    // resolved): a second raise of the same key inserts nothing.
+    let id: Option<i64> = on_pool!(db, pool => sqlx::query_scalar(
+        "INSERT INTO alerts (workspace_id, kind, key, creative_id, job_id, admins_only, headline, evidence, \
+         status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $9) \
+         ON CONFLICT (workspace_id, key) WHERE status <> 'resolved' DO NOTHING RETURNING id",
+    )
+    .bind(alert.workspace_id)
+    .bind(&alert.kind)
+    .bind(&alert.key)
+    .bind(alert.creative_id)
+    .bind(alert.job_id)
+    .bind(alert.admins_only)
+    .bind(&alert.headline)
+    .bind(&evidence)
+    .bind(at)
+    .fetch_optional(pool)
+    .await)?;
     if let Some(id) = id {
         metrics::counter!("titan_alerts_raised_total", "kind" => alert.kind.clone()).increment(1);
         tracing::info!(alert_id = id, workspace_id = alert.workspace_id, kind = %alert.kind, "alert raised");

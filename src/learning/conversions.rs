@@ -28,8 +28,13 @@ pub enum ConversionsError {
 }
 
 impl ConversionsError {
+    /// Worth trying again: HubSpot being down, and also a missing or refused
+    /// token (401/403), which an admin fixes; the events wait for it.
     pub fn is_transient(&self) -> bool {
         match self {
+            ConversionsError::Outbound(OutboundError::Status {
+                status: 401 | 403, ..
+            }) => true,
             ConversionsError::Outbound(e) => e.is_transient(),
             ConversionsError::Store(_) => true,
         }
@@ -191,20 +196,23 @@ pub fn hints_of(contact: &Contact) -> ContactHints {
 
 #[derive(sqlx::FromRow)]
 struct LeadRow {
-    click_token: Option<String>,
     fingerprint: Option<String>,
     ip: String,
     user_agent: String,
 }
 
-/// What the snippet's leads add: their click, fingerprint, IP and browser.
+/// What the snippet's leads add: a device fingerprint, an IP and browser.
+///
+/// Leads come from a public endpoint, so anyone can send one: they never give a
+/// click id (only what the CRM holds on the contact does, confidence 1.0), and
+/// when the leads of one contact disagree about the device, the fingerprint is
+/// not used at all, so a forged lead cannot outvote the real one.
 async fn add_leads(db: &Db, workspace_id: i64, hints: &mut ContactHints) -> Result<()> {
     if hints.email_hash.is_none() && hints.contact_id.is_none() {
         return Ok(());
     }
     let leads: Vec<LeadRow> = on_pool!(db, pool => sqlx::query_as(
-        "SELECT k.token AS click_token, l.fingerprint, l.ip, l.user_agent FROM leads l \
-         LEFT JOIN clicks k ON k.id = l.click_id \
+        "SELECT l.fingerprint, l.ip, l.user_agent FROM leads l \
          WHERE l.workspace_id = $1 AND ((l.email_hash IS NOT NULL AND l.email_hash = $2) OR (l.contact_id IS NOT NULL AND l.contact_id = $3)) \
          ORDER BY l.id DESC LIMIT 20",
     )
@@ -213,13 +221,14 @@ async fn add_leads(db: &Db, workspace_id: i64, hints: &mut ContactHints) -> Resu
     .bind(&hints.contact_id)
     .fetch_all(pool)
     .await)?;
+    let fingerprints: std::collections::BTreeSet<&str> = leads
+        .iter()
+        .filter_map(|l| l.fingerprint.as_deref())
+        .collect();
+    if hints.fingerprint.is_none() && fingerprints.len() == 1 {
+        hints.fingerprint = fingerprints.first().map(|f| (*f).to_owned());
+    }
     for lead in leads {
-        if hints.click_id.is_none() {
-            hints.click_id = lead.click_token;
-        }
-        if hints.fingerprint.is_none() {
-            hints.fingerprint = lead.fingerprint;
-        }
         if hints.ip.is_none() && !lead.ip.is_empty() && !lead.user_agent.is_empty() {
             hints.ip = Some(lead.ip);
             hints.user_agent = Some(lead.user_agent);

@@ -1,4 +1,4 @@
-//! Crediting one CRM event, in one transaction: claim the event, price its stage
+//! Crediting one CRM event, in one transaction under the workspace's lock: claim the event, price its stage
 //! against the deal's high-water mark, keep the deal's attribution (the first
 //! click found stays the deal's click), write the attribution row, and add the
 //! increment to that click's creative and day in `creative_daily`, where the
@@ -53,7 +53,10 @@ struct DealRow {
 /// Credits the event; `None` when another job already did.
 pub async fn credit(db: &Db, c: &EventCredit<'_>) -> Result<Option<Credited>> {
     let at = crate::db::now().unix_timestamp();
-    crate::in_transaction!(db, tx => {
+    // One credit at a time per workspace (the workspace's write lock: an advisory
+    // lock on PostgreSQL, BEGIN IMMEDIATE on SQLite), so two jobs crediting stage
+    // events of one deal cannot both price against the same high-water mark.
+    crate::in_quota_transaction!(db, c.workspace_id, tx => {
         let claimed = sqlx::query(
             "UPDATE crm_events SET status = 'done', job_id = $1, processed_at = $2 WHERE id = $3 AND status = 'pending'",
         )

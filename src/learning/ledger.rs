@@ -61,6 +61,18 @@ pub async fn recent(
         .collect())
 }
 
+/// Pipeline value CRM attributions added to `creative_id`'s days, in cents.
+pub async fn crm_pipeline_of(db: &Db, workspace_id: i64, creative_id: i64) -> Result<i64> {
+    Ok(on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(d.crm_pipeline_cents), 0) AS BIGINT) FROM creative_daily d \
+         JOIN creatives c ON c.id = d.creative_id WHERE c.id = $1 AND c.workspace_id = $2",
+    )
+    .bind(creative_id)
+    .bind(workspace_id)
+    .fetch_one(pool)
+    .await)?)
+}
+
 /// How many stage changes found no click, for the settings page and metrics.
 pub async fn unattributed_count(db: &Db, workspace_id: i64) -> Result<i64> {
     Ok(on_pool!(db, pool => sqlx::query_scalar(

@@ -15,6 +15,7 @@ pub mod conversions;
 pub mod credit;
 pub mod events;
 pub mod fatigue;
+pub mod fatigue_scan;
 pub mod ledger;
 pub mod privacy;
 pub mod schedule;

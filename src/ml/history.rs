@@ -163,6 +163,7 @@ pub fn generate(
                     spend_cents: spend.round() as i64,
                     revenue_cents: (earned * (1.0 - pipeline_share)).round() as i64,
                     pipeline_revenue_cents: (earned * pipeline_share).round() as i64,
+                    reach: None,
                 }
             })
             .collect();

@@ -48,6 +48,9 @@ pub struct ResultInput {
     pub revenue: Option<Money>,
     #[serde(default)]
     pub pipeline_revenue: Option<Money>,
+    /// Unique people reached that day, when the platform reports it.
+    #[serde(default)]
+    pub reach: Option<i64>,
 }
 
 /// The CSV the batch stands for.
@@ -65,6 +68,7 @@ fn to_csv(rows: &[ResultInput]) -> Result<Vec<u8>> {
             "spend",
             "revenue",
             "pipeline_revenue",
+            "reach",
         ])
         .map_err(fail)?;
     for r in rows {
@@ -80,6 +84,7 @@ fn to_csv(rows: &[ResultInput]) -> Result<Vec<u8>> {
                 r.spend.text(),
                 optional(&r.revenue),
                 optional(&r.pipeline_revenue),
+                r.reach.map(|n| n.to_string()).unwrap_or_default(),
             ])
             .map_err(fail)?;
     }
@@ -150,6 +155,7 @@ mod tests {
             spend: Money::Number(serde_json::Number::from_f64(12.5).unwrap()),
             revenue: None,
             pipeline_revenue: Some(Money::Text("2250.00".into())),
+            reach: Some(400),
         }
     }
 
@@ -160,6 +166,15 @@ mod tests {
         assert_eq!(rows[0].daily.spend_cents, 1250);
         assert_eq!(rows[0].daily.pipeline_revenue_cents, 225_000);
         assert_eq!(rows[0].daily.conversions, 2);
+        assert_eq!(rows[0].daily.reach, Some(400));
+        let mut too_far = row();
+        too_far.reach = Some(1001);
+        let e = parse(
+            &to_csv(&[too_far]).unwrap(),
+            time::macros::date!(2026 - 11 - 30),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("reach"), "{e}");
     }
 
     #[test]

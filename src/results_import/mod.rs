@@ -5,9 +5,10 @@
 //! One row per creative and day. Columns (any order, names case-insensitive):
 //! `creative_id` or `creative` (its name in Titan), `day` (or `date`,
 //! YYYY-MM-DD), `impressions`, `views_3s`, `clicks`, `spend`, and optionally
-//! `conversions`, `revenue` and `pipeline_revenue` (money in the campaign's currency, like
-//! `12.50`). A row for a day already stored replaces it, so a report can be
-//! imported again. The whole file is checked before anything is written, every
+//! `conversions`, `reach` (unique people; frequency = impressions / reach), `revenue`
+//! and `pipeline_revenue` (money in the campaign's currency, like `12.50`). A row for
+//! a day already stored replaces it, so a report can be imported again; pipeline
+//! value that CRM attributions added to the day is kept on top of the report's. The whole file is checked before anything is written, every
 //! refusal names its line and column, and the rows are written in one transaction.
 
 use crate::creatives::DailyRow;

@@ -33,6 +33,7 @@ struct Columns {
     spend: usize,
     revenue: Option<usize>,
     pipeline_revenue: Option<usize>,
+    reach: Option<usize>,
 }
 
 impl Columns {
@@ -69,6 +70,7 @@ impl Columns {
             spend: need(&["spend"])?,
             revenue: find(&["revenue"]),
             pipeline_revenue: find(&["pipeline_revenue"]),
+            reach: find(&["reach"]),
         })
     }
 }
@@ -195,6 +197,15 @@ pub fn parse(data: &[u8], today: time::Date) -> std::result::Result<Vec<ResultRo
         if conversions > clicks {
             return Err(refuse(line, "conversions", "must not exceed clicks"));
         }
+        let reach = match cols.reach {
+            Some(at) if !record.get(at).unwrap_or("").trim().is_empty() => {
+                Some(count(&record, at, line, "reach")?)
+            }
+            _ => None,
+        };
+        if reach.is_some_and(|r| r > impressions) {
+            return Err(refuse(line, "reach", "must not exceed impressions"));
+        }
         if rows.len() == MAX_ROWS {
             return Err(refuse(
                 line,
@@ -220,6 +231,7 @@ pub fn parse(data: &[u8], today: time::Date) -> std::result::Result<Vec<ResultRo
                     line,
                     "pipeline_revenue",
                 )?,
+                reach,
             },
         });
     }

@@ -14,11 +14,10 @@ pub async fn get_integrations() -> AppResult<IntegrationSettings> {
     Ok(state()?.integrations.settings(&user).await?)
 }
 
-/// Saves the HubSpot account, its secrets and the IP storage; blank secrets keep
-/// the stored ones.
+/// Saves the HubSpot secrets and the IP storage; blank secrets keep the stored
+/// ones. The HubSpot account is bound by "Test connection" (the token's own).
 #[server(prefix = "/api", endpoint = "integrations/save")]
 pub async fn save_integrations(
-    #[server(default)] hubspot_portal_id: String,
     #[server(default)] hubspot_app_secret: String,
     #[server(default)] hubspot_token: String,
     #[server(default)] ip_storage: String,
@@ -26,14 +25,8 @@ pub async fn save_integrations(
     use crate::guard::{require_admin, state};
     use titan::integrations::settings::parse_change;
     let user = require_admin()?;
-    let change = parse_change(
-        &hubspot_portal_id,
-        &hubspot_app_secret,
-        &hubspot_token,
-        "",
-        &ip_storage,
-    )
-    .map_err(titan::Error::Invalid)?;
+    let change = parse_change(&hubspot_app_secret, &hubspot_token, "", &ip_storage)
+        .map_err(titan::Error::Invalid)?;
     Ok(state()?.integrations.save(&user, change).await?)
 }
 

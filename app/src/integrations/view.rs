@@ -94,11 +94,12 @@ fn HubSpotSection(
             </p>
             <FormError error />
             <ActionForm action=save attr:class="grid gap-4 text-sm md:grid-cols-2">
-                <label class="block font-medium">
+                <div class="block font-medium">
                     "HubSpot account id"
-                    <input name="hubspot_portal_id" inputmode="numeric" value=portal class=INPUT />
-                    <FieldMessage error field="hubspot_portal_id" />
-                </label>
+                    <p class="mt-1 font-normal text-slate-600" data-testid="hubspot-portal">
+                        {if portal.is_empty() { "Not connected: save the private-app token, then test the connection.".to_owned() } else { portal.clone() }}
+                    </p>
+                </div>
                 <label class="block font-medium">
                     "App secret (checks webhook signatures)"
                     {secret_status(settings.hubspot_app_secret_set)}

@@ -15,6 +15,8 @@ pub struct TrackingInfo {
     /// The tracking link's path (`/t/{token}`), once a landing URL is saved.
     pub link: Option<String>,
     pub attributions: Vec<AttributionRow>,
+    /// Pipeline value CRM attributions added to this creative's days, in cents.
+    pub crm_pipeline_cents: i64,
 }
 
 /// The tracking set-up of a creative of the caller's workspace.
@@ -26,6 +28,7 @@ pub async fn creative_tracking(creative_id: i64) -> AppResult<TrackingInfo> {
     let db = &state()?.db;
     let tracking = clicks::tracking_of(db, user.workspace_id, creative_id).await?;
     let attributions = ledger::recent(db, user.workspace_id, Some(creative_id), 20).await?;
+    let crm_pipeline_cents = ledger::crm_pipeline_of(db, user.workspace_id, creative_id).await?;
     let link = tracking
         .landing_url
         .as_ref()
@@ -35,6 +38,7 @@ pub async fn creative_tracking(creative_id: i64) -> AppResult<TrackingInfo> {
         landing_url: tracking.landing_url,
         link,
         attributions,
+        crm_pipeline_cents,
     })
 }
 
@@ -110,6 +114,10 @@ pub fn TrackingSection(creative_id: i64) -> impl IntoView {
                                     <p class="mt-2 text-sm text-slate-500">"Save a landing URL to get this creative's tracking link."</p>
                                 }.into_any(),
                             }}
+                            <p class="mt-4 text-sm">
+                                "Pipeline revenue from the CRM: "
+                                <strong data-testid="crm-pipeline">{dollars(t.crm_pipeline_cents)}</strong>
+                            </p>
                             <Attributions rows=t.attributions />
                         })
                     })}

@@ -53,17 +53,9 @@ pub async fn click(
     headers: HeaderMap,
 ) -> Response {
     let ip = ip.map(|axum::Extension(ClientIp(ip))| ip);
-    if let Some(ip) = ip
-        && state.limiter.check_key(&ip).is_err()
-    {
-        metrics::counter!("titan_clicks_total", "outcome" => "rate_limited").increment(1);
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, "1")],
-            "Too many clicks from this address.",
-        )
-            .into_response();
-    }
+    // Past the per-IP rate the visitor still reaches the landing page; only the
+    // recording is skipped (a flood must not fill the table, nor cost a sale).
+    let record = ip.is_none_or(|ip| state.limiter.check_key(&ip).is_ok());
     let creative = match clicks::creative_of(&state.db, &token).await {
         Ok(Some(creative)) => creative,
         Ok(None) => {
@@ -112,11 +104,15 @@ pub async fn click(
         )
             .into_response();
     };
-    match clicks::insert_click(&state.db, &click).await {
-        Ok(()) => metrics::counter!("titan_clicks_total", "outcome" => "recorded").increment(1),
-        Err(e) => {
-            tracing::error!(error = %e, creative_id = creative.id, "click not recorded; redirecting anyway");
-            metrics::counter!("titan_clicks_total", "outcome" => "not_recorded").increment(1);
+    if !record {
+        metrics::counter!("titan_clicks_total", "outcome" => "rate_limited").increment(1);
+    } else {
+        match clicks::insert_click(&state.db, &click).await {
+            Ok(()) => metrics::counter!("titan_clicks_total", "outcome" => "recorded").increment(1),
+            Err(e) => {
+                tracing::error!(error = %e, creative_id = creative.id, "click not recorded; redirecting anyway");
+                metrics::counter!("titan_clicks_total", "outcome" => "not_recorded").increment(1);
+            }
         }
     }
     (
@@ -140,6 +136,15 @@ pub async fn snippet() -> Response {
         include_str!("snippet.js"),
     )
         .into_response()
+}
+
+/// A 429 when `ip` is past its rate (reports share the clicks' per-IP limit).
+fn limited(state: &TrackingState, ip: Option<IpAddr>) -> Option<Response> {
+    let ip = ip?;
+    state.limiter.check_key(&ip).is_err().then(|| {
+        metrics::counter!("titan_snippet_reports_total", "outcome" => "rate_limited").increment(1);
+        (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")]).into_response()
+    })
 }
 
 fn origin(headers: &HeaderMap) -> Option<String> {
@@ -178,6 +183,7 @@ pub async fn preflight(headers: HeaderMap, method: Method) -> Response {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct VisitBody {
     tclid: String,
     fingerprint: String,
@@ -186,9 +192,13 @@ pub struct VisitBody {
 /// `POST /t/visit`: the snippet's fingerprint for a click.
 pub async fn visit(
     State(state): State<TrackingState>,
+    ip: Option<axum::Extension<ClientIp>>,
     headers: HeaderMap,
     Json(body): Json<VisitBody>,
 ) -> Response {
+    if let Some(refused) = limited(&state, ip.as_deref().map(|c| c.0)) {
+        return refused;
+    }
     let Some(origin) = origin(&headers) else {
         return (
             StatusCode::FORBIDDEN,
@@ -211,6 +221,7 @@ pub async fn visit(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LeadBody {
     workspace: i64,
     #[serde(default)]
@@ -219,8 +230,6 @@ pub struct LeadBody {
     fingerprint: Option<String>,
     #[serde(default)]
     email_sha256: Option<String>,
-    #[serde(default)]
-    contact_id: Option<String>,
 }
 
 /// `POST /t/lead`: a form sent on a landing page of the workspace.
@@ -230,6 +239,9 @@ pub async fn lead(
     headers: HeaderMap,
     Json(body): Json<LeadBody>,
 ) -> Response {
+    if let Some(refused) = limited(&state, ip.as_deref().map(|c| c.0)) {
+        return refused;
+    }
     let Some(origin) = origin(&headers) else {
         return (
             StatusCode::FORBIDDEN,
@@ -271,7 +283,8 @@ pub async fn lead(
         click_token: body.tclid,
         fingerprint: body.fingerprint,
         email_hash: body.email_sha256,
-        contact_id: body.contact_id,
+        // A CRM contact id is only taken from the CRM, never from the public.
+        contact_id: None,
         user_agent: user_agent(&headers),
         ip: ip.map(|axum::Extension(ClientIp(ip))| ip),
     };

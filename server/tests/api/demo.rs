@@ -71,6 +71,31 @@ async fn a_start_after_an_interrupted_demo_seed_adds_only_what_is_missing() {
         demo_experiment.periods
     );
 
+    // The demo's worn-out creative is found by the fatigue scan, once.
+    let demo_ws: i64 =
+        titan::on_pool!(&db, pool => sqlx::query_scalar("SELECT id FROM workspaces WHERE is_demo")
+        .fetch_one(pool).await)
+        .unwrap();
+    let today = titan::db::now().date();
+    let scan = titan::learning::fatigue_scan::scan_workspace(&db, demo_ws, None, today)
+        .await
+        .unwrap();
+    assert_eq!(scan.creatives as i64, HISTORY_CREATIVES as i64);
+    let worn: Vec<(String, String)> = titan::on_pool!(&db, pool => sqlx::query_as(
+        "SELECT a.kind, c.name FROM alerts a JOIN creatives c ON c.id = a.creative_id ORDER BY a.id")
+        .fetch_all(pool).await).unwrap();
+    assert!(
+        worn.iter()
+            .any(|(kind, name)| kind == "fatigue_high_frequency"
+                && name.starts_with("Past creative 001")),
+        "{worn:?}"
+    );
+    assert_eq!(scan.raised, worn.len());
+    let again = titan::learning::fatigue_scan::scan_workspace(&db, demo_ws, None, today)
+        .await
+        .unwrap();
+    assert_eq!(again.raised, 0, "a standing alert is not raised twice");
+
     // As if that start had been killed after storing the history.
     execute(
         &db,

@@ -61,15 +61,13 @@ pub async fn learning_app(extra: &[&str]) -> Loop {
         titan::outbound::Outbound::new(Default::default()).unwrap(),
         &fake_url,
     );
-    let change = titan::integrations::settings::parse_change(
-        &PORTAL.to_string(),
-        APP_SECRET,
-        TOKEN,
-        WEBHOOK_SECRET,
-        "full",
-    )
-    .unwrap();
+    let change =
+        titan::integrations::settings::parse_change(APP_SECRET, TOKEN, WEBHOOK_SECRET, "full")
+            .unwrap();
     integrations.save(&admin, change).await.unwrap();
+    // The account is the token's own, bound by the connection test.
+    let checked = integrations.test_connection(&admin).await.unwrap();
+    assert_eq!(checked, format!("Connected to HubSpot account {PORTAL}."));
     app.login_ok(ADMIN_EMAIL).await;
     let campaign_id = campaign(&app).await;
     let creative: i64 = titan::on_pool!(db(&app), pool => sqlx::query_scalar(
@@ -600,4 +598,68 @@ async fn tracking_links_refuse_strangers_and_metrics_need_the_token_from_outside
         .unwrap();
     assert_eq!(snippet.status(), 200);
     assert!(snippet.text().await.unwrap().contains("titan_click_id"));
+}
+
+#[tokio::test]
+async fn a_forged_lead_cannot_claim_a_deal_for_its_click() {
+    let l = learning_app(&[]).await;
+    // The customer's own visit: a click, the snippet's fingerprint, a lead.
+    let real = click(&l, "").await;
+    assert_eq!(
+        report(
+            &l,
+            "/t/visit",
+            json!({"tclid": real, "fingerprint": "fp-real"})
+        )
+        .await,
+        204
+    );
+    let gina = titan::learning::webhooks::email_hash("gina@example.com");
+    let lead =
+        json!({"workspace": l.app.workspace_id, "fingerprint": "fp-real", "email_sha256": gina});
+    assert_eq!(report(&l, "/t/lead", lead).await, 204);
+    // Someone else posts a lead naming her email with their own click and device.
+    let forged = click(&l, "").await;
+    let lead = json!({"workspace": l.app.workspace_id, "tclid": forged, "fingerprint": "fp-forger", "email_sha256": gina});
+    assert_eq!(report(&l, "/t/lead", lead).await, 204);
+    // A CRM contact id is not taken from the public endpoint.
+    let with_contact = json!({"workspace": l.app.workspace_id, "contact_id": "801"});
+    assert_eq!(report(&l, "/t/lead", with_contact).await, 422);
+    l.fake
+        .deal("5001", "801", json!({"email": "gina@example.com"}));
+    assert_eq!(
+        deliver(
+            &l.app,
+            &json!([stage_event(1, "5001", "appointmentscheduled")]),
+            APP_SECRET,
+            None,
+            0
+        )
+        .await
+        .status(),
+        200
+    );
+    attributions(&l.app, 1).await;
+    let credited = credits(&l.app, "5001").await;
+    // Not a click-id match (the lead's click id is not the CRM's), and the two
+    // devices disagree, so no fingerprint match either.
+    assert_ne!(credited[0].0, "click_id");
+    assert_ne!(credited[0].0, "fingerprint");
+}
+
+#[tokio::test]
+async fn past_the_click_rate_visitors_still_reach_the_landing_page() {
+    let l = learning_app(&["--click-rate-per-ip", "1"]).await;
+    for _ in 0..6 {
+        click(&l, "").await;
+    }
+    let recorded = count(
+        &l.app,
+        "SELECT COUNT(*) FROM clicks WHERE workspace_id = $1",
+    )
+    .await;
+    assert!(
+        (2..6).contains(&recorded),
+        "{recorded} of 6 clicks recorded"
+    );
 }
