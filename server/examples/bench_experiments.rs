@@ -3,8 +3,9 @@
 //!
 //! Prints, from one run: `choose` requests/s and p99, durable `events` requests/s
 //! and p99 (one event per request, each answered after its commit), in-process
-//! choices/s through the core, and a bare axum handler's requests/s on the same
-//! machine for scale. Load comes from `wrk` (Debian's package, installed by
+//! choices/s through the core, tracking-link clicks/s and p99 (each click recorded
+//! with its own insert before the 302), and a bare axum handler's requests/s on
+//! the same machine for scale. Load comes from `wrk` (Debian's package, installed by
 //! `scripts/setup.sh`) in its own process. Targets on a 2-core machine: choose
 //! ≥ 20,000 req/s, events ≥ 5,000 req/s, ≥ 1,000,000 in-process choices/s.
 
@@ -114,6 +115,8 @@ async fn main() {
         "10000000",
         "--api-key-burst",
         "10000000",
+        "--click-rate-per-ip",
+        "100000",
     ])
     .config;
     let db = titan_server::open_database(&config)
@@ -191,6 +194,16 @@ async fn main() {
     let in_process = n as f64 / started.elapsed().as_secs_f64();
     std::hint::black_box(picked);
 
+    let tracking = titan::learning::clicks::set_landing_url(
+        &db,
+        ws,
+        creatives[0],
+        Some("https://gym.example/offer".into()),
+    )
+    .await
+    .expect("landing url");
+    let token = tracking.token.expect("tracking token");
+
     let running = titan_server::start(db.clone(), &config, false)
         .await
         .expect("server");
@@ -206,7 +219,15 @@ async fn main() {
         &events_script(&key, &events_path, arm),
         dir.path(),
     );
+    let (click_rate, click_p99, click_errors) = wrk(
+        &format!("{base}/t/{token}?fbclid=bench&utm_source=meta"),
+        "",
+        dir.path(),
+    );
     tokio::time::sleep(Duration::from_millis(200)).await;
+    let clicks: i64 = titan::on_pool!(&db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM clicks WHERE creative_id = $1")
+        .bind(creatives[0]).fetch_one(pool).await.expect("count"));
     let stored: i64 = titan::on_pool!(&db, pool => sqlx::query_scalar(
         "SELECT COUNT(*) FROM experiment_events WHERE experiment_id = $1")
         .bind(id).fetch_one(pool).await.expect("count"));
@@ -231,6 +252,10 @@ async fn main() {
     println!(
         "    stored events: {stored} (one per answered request; requests cut off at the end may add a few)"
     );
+    println!(
+        "  click /t/{{token}}  {click_rate:>10.0} req/s   p99 {click_p99:>9}   (302 after the click's insert) {click_errors}"
+    );
+    println!("    recorded clicks: {clicks}");
     println!("  in-process choose {in_process:>10.0} choices/s             (target >= 1000000)");
     println!(
         "  bare axum handler {bare_rate:>10.0} req/s   p99 {bare_p99:>9}   (scale: the same machine, no Titan)"

@@ -89,6 +89,13 @@ async fn handle(task: JobTask, env: Data<Arc<JobEnv>>) -> Result<(), BoxDynError
         kind = job.kind.as_str(),
         "job started"
     );
+    if job.attempts == 1 {
+        let waited = (crate::db::now() - job.created_at)
+            .as_seconds_f64()
+            .max(0.0);
+        metrics::histogram!("titan_job_queue_wait_seconds", "kind" => job.kind.as_str())
+            .record(waited);
+    }
 
     let cancel = CancellationToken::new();
     let watcher = tokio::spawn(watch_cancel(env.db.clone(), id, cancel.clone()));
