@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export LEPTOS_OUTPUT_NAME := titan
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run watch test setup build release fmt bench-render bench-ml bench-experiments
+.PHONY: run watch test setup build release fmt bench-render bench-ml bench-experiments bench-pages bench-dashboard
 
 run: setup
 	cargo leptos serve
@@ -23,8 +23,9 @@ test: setup
 build: setup
 	cargo leptos build
 
+# --precompress leaves .br and .gz beside each site file, served as they are.
 release: setup
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 
 setup:
 	@scripts/setup.sh
@@ -45,3 +46,15 @@ bench-ml: setup
 # choices/s, and a bare axum handler for scale; release mode.
 bench-experiments: setup
 	cargo run --release --quiet -p titan-server --example bench_experiments
+
+# Page views/s and p50/p99 of every signed-in page of the demo workspace over
+# kept-alive connections (wrk), with /login as the floor; release mode.
+bench-pages: setup
+	cargo run --release --quiet -p titan-server --example bench_pages
+
+# Overview and Analytics (30 and 90 days) over HTTP on 1,000 campaigns, 20,000
+# creatives and 2,000,000 daily rows it generates: median and p95, on SQLite and
+# on a throw-away PostgreSQL; release mode.
+bench-dashboard: setup
+	cargo build --release --quiet -p titan-server --example bench_dashboard
+	scripts/with-postgres.sh sh -c 'TITAN_BENCH_POSTGRES_URL=$$TITAN_TEST_POSTGRES_URL target/release/examples/bench_dashboard'

@@ -46,12 +46,7 @@ const SELECT: &str = "SELECT c.id, c.campaign_id, k.name AS campaign_name, c.nam
     COALESCE(p.spend_cents, 0) AS spend_cents, COALESCE(p.revenue_cents, 0) AS revenue_cents, \
     COALESCE(p.pipeline_revenue_cents, 0) AS pipeline_revenue_cents \
     FROM creatives c JOIN campaigns k ON k.id = c.campaign_id \
-    LEFT JOIN (SELECT creative_id, COUNT(*) AS days, CAST(SUM(impressions) AS BIGINT) AS impressions, \
-      CAST(SUM(views_3s) AS BIGINT) AS views_3s, CAST(SUM(clicks) AS BIGINT) AS clicks, \
-      CAST(SUM(spend_cents) AS BIGINT) AS spend_cents, CAST(SUM(revenue_cents) AS BIGINT) AS revenue_cents, \
-      CAST(SUM(pipeline_revenue_cents) AS BIGINT) AS pipeline_revenue_cents \
-      FROM creative_daily WHERE creative_id IN (SELECT id FROM creatives WHERE workspace_id = $1) \
-      GROUP BY creative_id) p ON p.creative_id = c.id ";
+    LEFT JOIN creative_totals p ON p.creative_id = c.id ";
 
 impl CreativeRow {
     fn into_creative(self) -> Result<Creative> {
@@ -99,7 +94,7 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String> {
 
 /// Every creative of the workspace with its totals, newest first.
 pub async fn list(db: &Db, workspace_id: i64) -> Result<Vec<Creative>> {
-    list_rows(db, workspace_id, i64::MAX, 0).await
+    list_rows(db, workspace_id, "", i64::MAX, 0).await
 }
 
 /// One page of [`list`] (index `creatives_workspace_idx`).
@@ -108,15 +103,63 @@ pub async fn list_page(
     workspace_id: i64,
     page: crate::domain::page::PageRequest,
 ) -> Result<Vec<Creative>> {
-    list_rows(db, workspace_id, page.limit(), page.offset()).await
+    list_rows(db, workspace_id, "", page.limit(), page.offset()).await
 }
 
-async fn list_rows(db: &Db, workspace_id: i64, limit: i64, offset: i64) -> Result<Vec<Creative>> {
-    let sql = format!("{SELECT} WHERE c.workspace_id = $1 ORDER BY c.id DESC LIMIT $2 OFFSET $3");
+/// Longest search text accepted, in characters.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+/// One page of the creatives whose name or hook contains `search` (any case;
+/// blank matches all), newest first.
+pub async fn search_page(
+    db: &Db,
+    workspace_id: i64,
+    search: &str,
+    page: crate::domain::page::PageRequest,
+) -> Result<Vec<Creative>> {
+    let search = search.trim();
+    if search.chars().count() > MAX_SEARCH_CHARS {
+        return Err(Error::Invalid(FieldErrors::single(
+            "search",
+            format!("must be at most {MAX_SEARCH_CHARS} characters"),
+        )));
+    }
+    list_rows(db, workspace_id, search, page.limit(), page.offset()).await
+}
+
+/// `text` as a LIKE pattern matching it anywhere, its own `%`, `_` and `\`
+/// taken literally. Case is folded in SQL (`LOWER` on both sides), so both
+/// sides fold alike on each database.
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(ch);
+    }
+    pattern.push('%');
+    pattern
+}
+
+async fn list_rows(
+    db: &Db,
+    workspace_id: i64,
+    search: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Creative>> {
+    let sql = format!(
+        "{SELECT} WHERE c.workspace_id = $1 AND ($4 = '' OR LOWER(c.name) LIKE LOWER($5) ESCAPE '\\' \
+         OR LOWER(c.hook_text) LIKE LOWER($5) ESCAPE '\\') ORDER BY c.id DESC LIMIT $2 OFFSET $3"
+    );
+    let pattern = contains_pattern(search);
     let rows = on_pool!(db, pool => sqlx::query_as::<_, CreativeRow>(sqlx::AssertSqlSafe(sql))
         .bind(workspace_id)
         .bind(limit)
         .bind(offset)
+        .bind(search)
+        .bind(&pattern)
         .fetch_all(pool)
         .await?);
     rows.into_iter().map(CreativeRow::into_creative).collect()
@@ -224,6 +267,11 @@ pub struct DailyRow {
     /// Unique people reached, when the platform reports it (frequency =
     /// impressions / reach).
     pub reach: Option<i64>,
+    /// Plays to completion (or 15 s), when the platform reports them.
+    pub thruplays: Option<i64>,
+    /// Total watch time in milliseconds: the report's average watch seconds x
+    /// impressions x 1000, so ranges add up exactly.
+    pub watch_ms: Option<i64>,
 }
 
 /// A past creative with its extracted features and results (demo history).
@@ -247,10 +295,12 @@ macro_rules! write_daily {
         let d: &DailyRow = $day;
         sqlx::query(
             "INSERT INTO creative_daily (creative_id, day, impressions, views_3s, clicks, spend_cents, \
-             revenue_cents, pipeline_revenue_cents, is_demo, conversions, reach) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             revenue_cents, pipeline_revenue_cents, is_demo, conversions, reach, thruplays, watch_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
              ON CONFLICT (creative_id, day) DO UPDATE SET impressions = excluded.impressions, \
              views_3s = excluded.views_3s, clicks = excluded.clicks, spend_cents = excluded.spend_cents, \
              conversions = excluded.conversions, reach = excluded.reach, \
+             thruplays = excluded.thruplays, watch_ms = excluded.watch_ms, \
              revenue_cents = excluded.revenue_cents, \
              pipeline_revenue_cents = excluded.pipeline_revenue_cents + creative_daily.crm_pipeline_cents, \
              is_demo = excluded.is_demo",
@@ -266,16 +316,26 @@ macro_rules! write_daily {
         .bind($is_demo)
         .bind(d.conversions)
         .bind(d.reach)
+        .bind(d.thruplays)
+        .bind(d.watch_ms)
         .execute(&mut *$tx)
         .await?;
     }};
 }
 
-/// Writes days of results of creatives (`(creative id, day)`) in one
-/// transaction, replacing days already stored; they are real, not demo.
-pub async fn upsert_daily(db: &Db, rows: &[(i64, &DailyRow)]) -> Result<()> {
-    in_transaction!(db, tx => {
-        for (id, d) in rows {
+/// Writes days of results of creatives of workspace `workspace_id` (`(creative
+/// id, day)`) in one transaction, replacing days already stored; they are real,
+/// not demo.
+///
+/// The rollups' triggers lock a row per campaign and day they add to; the
+/// workspace's write lock (held by CRM credit too) keeps two writers of one
+/// workspace from taking those locks in opposite orders (a deadlock on
+/// PostgreSQL), and the rows go in day and creative order.
+pub async fn upsert_daily(db: &Db, workspace_id: i64, rows: &[(i64, &DailyRow)]) -> Result<()> {
+    let mut ordered: Vec<&(i64, &DailyRow)> = rows.iter().collect();
+    ordered.sort_by_key(|(id, d)| (d.day, *id));
+    crate::in_quota_transaction!(db, workspace_id, tx => {
+        for (id, d) in ordered {
             write_daily!(tx, *id, d, false);
         }
     });

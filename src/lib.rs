@@ -12,6 +12,8 @@ pub mod validation;
 #[cfg(feature = "server")]
 pub mod accounts;
 #[cfg(feature = "server")]
+pub mod analytics;
+#[cfg(feature = "server")]
 pub mod api_keys;
 #[cfg(feature = "server")]
 pub mod api_reads;

@@ -22,11 +22,29 @@ pub fn AppShell() -> impl IntoView {
     let logout_everywhere = ServerAction::<LogoutEverywhere>::new();
     // Shared with the Alerts page, so acting on an alert refreshes the badge.
     provide_context(crate::alerts::AlertActions(ServerAction::new()));
+    // The phone menu closes when a link in it is followed.
+    let menu_toggle = NodeRef::<leptos::html::Input>::new();
     view! {
-        <div class="flex min-h-screen">
-            <nav class="w-56 shrink-0 bg-slate-900 px-4 py-6 text-slate-100">
-                <a href="/" class="mb-8 block text-xl font-bold tracking-tight">"Titan"</a>
-                <ul class="space-y-1">
+        // Phones: the navigation is a bar with a Menu toggle (a checkbox and its
+        // label, so it works before the wasm loads); from `md` up, a sidebar.
+        <div class="min-h-screen md:flex">
+            <nav class="bg-slate-900 px-4 py-3 text-slate-100 md:w-56 md:shrink-0 md:py-6" aria-label="Main">
+                <div class="flex items-center justify-between md:mb-8">
+                    <a href="/" class="block text-xl font-bold tracking-tight">"Titan"</a>
+                    <label for="nav-toggle" class="cursor-pointer rounded border border-slate-600 px-3 py-1 text-sm md:hidden" data-testid="menu-toggle">
+                        "Menu"
+                    </label>
+                </div>
+                <input type="checkbox" id="nav-toggle" class="peer sr-only" aria-label="Show the menu" node_ref=menu_toggle />
+                <ul
+                    class="mt-3 hidden space-y-1 peer-checked:block md:mt-0 md:block"
+                    data-testid="main-nav"
+                    on:click=move |_| {
+                        if let Some(input) = menu_toggle.get() {
+                            input.set_checked(false);
+                        }
+                    }
+                >
                     {NAV
                         .iter()
                         .map(|(href, label)| {
@@ -81,8 +99,8 @@ pub fn AppShell() -> impl IntoView {
                     </Transition>
                 </ul>
             </nav>
-            <div class="flex-1">
-                <header class="flex items-center justify-end gap-4 border-b bg-white px-8 py-3 text-sm">
+            <div class="min-w-0 flex-1">
+                <header class="flex flex-wrap items-center justify-end gap-x-4 gap-y-2 border-b bg-white px-4 py-3 text-sm md:px-8">
                     <Transition fallback=Loading>
                         <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                             {move || Suspend::new(async move {
@@ -116,7 +134,7 @@ pub fn AppShell() -> impl IntoView {
                         </button>
                     </ActionForm>
                 </header>
-                <main class="px-8 py-6">
+                <main class="px-4 py-4 md:px-8 md:py-6">
                     <Outlet />
                 </main>
             </div>
@@ -128,7 +146,7 @@ pub fn AppShell() -> impl IntoView {
 fn UserBadge(user: SessionUser) -> impl IntoView {
     view! {
         <span data-testid="current-user">
-            <span class="font-medium">{user.email}</span>
+            <span class="hidden font-medium sm:inline">{user.email}</span>
             <span class="ml-2 rounded bg-slate-100 px-2 py-0.5 text-xs uppercase text-slate-600" data-testid="current-role">
                 {user.role.as_str()}
             </span>

@@ -10,6 +10,8 @@ pub mod admin;
 pub mod alerts;
 pub mod auth;
 pub mod campaigns;
+mod chart;
+pub mod dashboard;
 pub mod error;
 pub mod experiments;
 #[cfg(feature = "ssr")]
@@ -28,7 +30,7 @@ pub mod studio;
 mod ui;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -44,9 +46,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                // No favicon file: an empty inline one keeps the browser from asking
-                // for /favicon.ico and logging a 404 on every page.
-                <link rel="icon" href="data:," />
+                <link rel="icon" href="/favicon.ico" sizes="32x32" />
+                <link rel="icon" href="/icon.svg" type="image/svg+xml" />
+                <link rel="apple-touch-icon" href="/apple-touch-icon.png" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <meta name="robots" content="noindex, nofollow" />
+                <meta name="theme-color" content="#4338ca" />
+                // The stylesheet's name carries its content hash in built sites.
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -75,7 +82,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/titan.css" />
         <Title formatter=|page: String| {
             if page.is_empty() { "Titan".to_owned() } else { format!("{page} · Titan") }
         } />
@@ -84,7 +90,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=auth::LoginPage ssr=SsrMode::InOrder />
                 <Route path=path!("/set-password") view=set_password::SetPasswordPage ssr=SsrMode::InOrder />
                 <ParentRoute path=path!("") view=layout::AppShell ssr=SsrMode::InOrder>
-                    <Route path=path!("") view=pages::Overview ssr=SsrMode::InOrder />
+                    <Route path=path!("") view=dashboard::OverviewPage ssr=SsrMode::InOrder />
                     <Route path=path!("campaigns") view=campaigns::CampaignsPage ssr=SsrMode::InOrder />
                     <Route path=path!("campaigns/:id") view=campaigns::CampaignEditPage ssr=SsrMode::InOrder />
                     <Route path=path!("studio") view=studio::StudioPage ssr=SsrMode::InOrder />
@@ -92,7 +98,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("experiments/:id") view=experiments::ExperimentPage ssr=SsrMode::InOrder />
                     <Route path=path!("renders") view=renders::RendersPage ssr=SsrMode::InOrder />
                     <Route path=path!("alerts") view=alerts::AlertsPage ssr=SsrMode::InOrder />
-                    <Route path=path!("analytics") view=pages::Analytics ssr=SsrMode::InOrder />
+                    <Route path=path!("analytics") view=dashboard::AnalyticsPage ssr=SsrMode::InOrder />
                     <Route path=path!("admin") view=admin::AdminPage ssr=SsrMode::InOrder />
                     <Route path=path!("integrations") view=integrations::IntegrationsPage ssr=SsrMode::InOrder />
                     <Route path=path!("account") view=account::AccountPage ssr=SsrMode::InOrder />

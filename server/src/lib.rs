@@ -12,6 +12,7 @@ pub mod integrations;
 pub mod session_store;
 pub mod telemetry;
 
+use axum::serve::ListenerExt;
 use config::Config;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -135,6 +136,7 @@ pub fn leptos_options(config: &Config) -> leptos::config::LeptosOptions {
         .site_root(config.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(config.addr)
+        .hash_files(http::assets::hashed_names())
         .build()
 }
 
@@ -274,6 +276,13 @@ pub async fn start(
                 tracing::warn!("shutdown handle dropped; stopping");
             }
         };
+        // Without TCP_NODELAY a streamed page's second write waits for the
+        // browser's delayed ACK (about 40 ms) on every kept-alive connection.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::warn!(error = %e, "cannot set TCP_NODELAY on a connection");
+            }
+        });
         axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -88,11 +88,13 @@ async fn list_rows(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Campaign>> {
+    // Newest first by id: ids only grow, while two creation times in one
+    // instant (or a clock stepped back) would tie or reorder.
     let sql = concat!(
         "SELECT ",
         columns!(),
         " FROM campaigns WHERE workspace_id = $1 \
-         AND ($2 OR status <> 'archived') ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
+         AND ($2 OR status <> 'archived') ORDER BY id DESC LIMIT $3 OFFSET $4"
     );
     let rows = on_pool!(db, pool => sqlx::query_as::<_, CampaignRow>(sql)
         .bind(workspace_id)

@@ -1,9 +1,11 @@
 //! Domain types: parsed, always-valid values shared with the browser.
 
 pub mod account;
+pub mod analytics;
 pub mod api_key;
 pub mod campaign;
 pub mod creative;
+pub mod dashboard_query;
 pub mod experiment;
 pub mod features;
 pub mod job;
@@ -11,8 +13,10 @@ pub mod learning;
 pub mod model;
 pub mod money;
 pub mod page;
+pub mod period;
 pub mod render;
 pub mod render_form;
+pub mod scores;
 
 pub use account::{Email, Role, SessionUser, SetPasswordLink, UserSummary};
 pub use campaign::{

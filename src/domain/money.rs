@@ -101,24 +101,29 @@ impl DailyBudget {
 
 impl fmt::Display for DailyBudget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let whole = self.cents / 100;
-        let mut grouped = String::new();
-        let digits = whole.to_string();
-        for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                grouped.push(',');
-            }
-            grouped.push(ch);
-        }
         write!(
             f,
-            "{}{}.{:02} {}",
-            self.currency.symbol(),
-            grouped,
-            self.cents % 100,
+            "{} {}",
+            format_cents(self.cents, self.currency),
             self.currency.code()
         )
     }
+}
+
+/// Minor units as a person reads them, with the currency's symbol and grouped
+/// thousands: 225000 USD → "$2,250.00", -5 EUR → "-€0.05".
+pub fn format_cents(cents: i64, currency: Currency) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    let digits = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}{}{grouped}.{:02}", currency.symbol(), cents % 100)
 }
 
 /// Parses an amount of money written by a person ("50", "49.9", "1,250.00") into

@@ -164,6 +164,8 @@ pub fn generate(
                     revenue_cents: (earned * (1.0 - pipeline_share)).round() as i64,
                     pipeline_revenue_cents: (earned * pipeline_share).round() as i64,
                     reach: None,
+                    thruplays: None,
+                    watch_ms: None,
                 }
             })
             .collect();

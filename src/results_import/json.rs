@@ -51,6 +51,12 @@ pub struct ResultInput {
     /// Unique people reached that day, when the platform reports it.
     #[serde(default)]
     pub reach: Option<i64>,
+    /// Plays to completion (or 15 s), when the platform reports them.
+    #[serde(default)]
+    pub thruplays: Option<i64>,
+    /// Average watch time per impression in seconds, like 7.25.
+    #[serde(default)]
+    pub avg_watch_seconds: Option<f64>,
 }
 
 /// The CSV the batch stands for.
@@ -69,6 +75,8 @@ fn to_csv(rows: &[ResultInput]) -> Result<Vec<u8>> {
             "revenue",
             "pipeline_revenue",
             "reach",
+            "thruplays",
+            "avg_watch_seconds",
         ])
         .map_err(fail)?;
     for r in rows {
@@ -85,6 +93,10 @@ fn to_csv(rows: &[ResultInput]) -> Result<Vec<u8>> {
                 optional(&r.revenue),
                 optional(&r.pipeline_revenue),
                 r.reach.map(|n| n.to_string()).unwrap_or_default(),
+                r.thruplays.map(|n| n.to_string()).unwrap_or_default(),
+                r.avg_watch_seconds
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
             ])
             .map_err(fail)?;
     }
@@ -156,6 +168,8 @@ mod tests {
             revenue: None,
             pipeline_revenue: Some(Money::Text("2250.00".into())),
             reach: Some(400),
+            thruplays: Some(300),
+            avg_watch_seconds: Some(7.25),
         }
     }
 
@@ -167,6 +181,23 @@ mod tests {
         assert_eq!(rows[0].daily.pipeline_revenue_cents, 225_000);
         assert_eq!(rows[0].daily.conversions, 2);
         assert_eq!(rows[0].daily.reach, Some(400));
+        assert_eq!(rows[0].daily.thruplays, Some(300));
+        // 7.25 s per impression x 1000 impressions.
+        assert_eq!(rows[0].daily.watch_ms, Some(7_250_000));
+        for (seconds, ok) in [(0.0, true), (3600.0, true), (3600.5, false), (-1.0, false)] {
+            let mut r = row();
+            r.avg_watch_seconds = Some(seconds);
+            let parsed = parse(&to_csv(&[r]).unwrap(), time::macros::date!(2026 - 11 - 30));
+            assert_eq!(parsed.is_ok(), ok, "{seconds}: {parsed:?}");
+        }
+        let mut too_many = row();
+        too_many.thruplays = Some(1001);
+        let e = parse(
+            &to_csv(&[too_many]).unwrap(),
+            time::macros::date!(2026 - 11 - 30),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("thruplays"), "{e}");
         let mut too_far = row();
         too_far.reach = Some(1001);
         let e = parse(

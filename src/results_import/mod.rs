@@ -5,7 +5,8 @@
 //! One row per creative and day. Columns (any order, names case-insensitive):
 //! `creative_id` or `creative` (its name in Titan), `day` (or `date`,
 //! YYYY-MM-DD), `impressions`, `views_3s`, `clicks`, `spend`, and optionally
-//! `conversions`, `reach` (unique people; frequency = impressions / reach), `revenue`
+//! `conversions`, `reach` (unique people; frequency = impressions / reach), `thruplays`,
+//! `avg_watch_seconds` (per impression, like `7.25`; stored as total watch time), `revenue`
 //! and `pipeline_revenue` (money in the campaign's currency, like `12.50`). A row for
 //! a day already stored replaces it, so a report can be imported again; pipeline
 //! value that CRM attributions added to the day is kept on top of the report's. The whole file is checked before anything is written, every
@@ -118,7 +119,7 @@ pub(crate) async fn import_with(
         }
         resolved.push((id, &row.daily));
     }
-    crate::creatives::upsert_daily(db, &resolved).await?;
+    crate::creatives::upsert_daily(db, workspace_id, &resolved).await?;
     let distinct: HashSet<i64> = resolved.iter().map(|(id, _)| *id).collect();
     tracing::info!(
         workspace_id,

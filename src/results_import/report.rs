@@ -34,6 +34,8 @@ struct Columns {
     revenue: Option<usize>,
     pipeline_revenue: Option<usize>,
     reach: Option<usize>,
+    thruplays: Option<usize>,
+    avg_watch_seconds: Option<usize>,
 }
 
 impl Columns {
@@ -71,6 +73,8 @@ impl Columns {
             revenue: find(&["revenue"]),
             pipeline_revenue: find(&["pipeline_revenue"]),
             reach: find(&["reach"]),
+            thruplays: find(&["thruplays", "thru_plays"]),
+            avg_watch_seconds: find(&["avg_watch_seconds", "average_watch_seconds"]),
         })
     }
 }
@@ -85,6 +89,49 @@ fn count(record: &csv::StringRecord, at: usize, line: u64, column: &str) -> Resu
                 line,
                 column,
                 format!("expected a whole number from 0 to {MAX_VALUE}, found {text:?}"),
+            )
+        })
+}
+
+/// Longest average watch time a row may report, in seconds.
+const MAX_WATCH_SECONDS: f64 = 3600.0;
+/// Most watch time one row may add up to (about 31,700 years), so that sums
+/// over millions of rows stay far inside a 64-bit integer.
+const MAX_WATCH_MS: i64 = 1_000_000_000_000_000;
+
+/// The day's total watch time in milliseconds from its average watch seconds
+/// per impression (`7.25`): what ranges sum, so their averages are exact.
+fn watch_total_ms(
+    record: &csv::StringRecord,
+    at: usize,
+    line: u64,
+    impressions: i64,
+) -> Result<i64, CsvError> {
+    let text = record.get(at).unwrap_or("").trim();
+    let seconds = text
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && (0.0..=MAX_WATCH_SECONDS).contains(s))
+        .ok_or_else(|| {
+            refuse(
+                line,
+                "avg_watch_seconds",
+                format!(
+                    "expected seconds from 0 to {MAX_WATCH_SECONDS}, like 7.25, found {text:?}"
+                ),
+            )
+        })?;
+    // At most 3,600,000 ms x 10^12 impressions would overflow: checked.
+    #[allow(clippy::cast_possible_truncation)]
+    let per_impression = (seconds * 1000.0).round() as i64;
+    per_impression
+        .checked_mul(impressions)
+        .filter(|total| *total <= MAX_WATCH_MS)
+        .ok_or_else(|| {
+            refuse(
+                line,
+                "avg_watch_seconds",
+                format!("watch time x impressions must be at most {MAX_WATCH_MS} ms a day"),
             )
         })
 }
@@ -206,6 +253,21 @@ pub fn parse(data: &[u8], today: time::Date) -> std::result::Result<Vec<ResultRo
         if reach.is_some_and(|r| r > impressions) {
             return Err(refuse(line, "reach", "must not exceed impressions"));
         }
+        let thruplays = match cols.thruplays {
+            Some(at) if !record.get(at).unwrap_or("").trim().is_empty() => {
+                Some(count(&record, at, line, "thruplays")?)
+            }
+            _ => None,
+        };
+        if thruplays.is_some_and(|t| t > impressions) {
+            return Err(refuse(line, "thruplays", "must not exceed impressions"));
+        }
+        let watch_ms = match cols.avg_watch_seconds {
+            Some(at) if !record.get(at).unwrap_or("").trim().is_empty() => {
+                Some(watch_total_ms(&record, at, line, impressions)?)
+            }
+            _ => None,
+        };
         if rows.len() == MAX_ROWS {
             return Err(refuse(
                 line,
@@ -232,6 +294,8 @@ pub fn parse(data: &[u8], today: time::Date) -> std::result::Result<Vec<ResultRo
                     "pipeline_revenue",
                 )?,
                 reach,
+                thruplays,
+                watch_ms,
             },
         });
     }

@@ -35,7 +35,7 @@ pub fn ApiKeysSection() -> impl IntoView {
                         name="name"
                         required
                         placeholder="e.g. landing-page server"
-                        class="mt-1 block w-64 rounded border border-slate-300 px-3 py-1.5"
+                        class="mt-1 block w-64 max-w-full rounded border border-slate-300 px-3 py-1.5"
                     />
                     <FieldMessage error=create_error field="name" />
                 </label>
@@ -102,7 +102,7 @@ fn KeysTable(list: Vec<ApiKeyInfo>, revoke: ServerAction<RevokeApiKey>) -> impl 
             .into_any();
     }
     view! {
-        <table class="w-full text-left text-sm">
+        <div class="overflow-x-auto"><table class="w-full text-left text-sm">
             <thead class="border-b text-xs uppercase text-slate-500">
                 <tr>
                     <th class="py-2">"Name"</th>
@@ -149,7 +149,7 @@ fn KeysTable(list: Vec<ApiKeyInfo>, revoke: ServerAction<RevokeApiKey>) -> impl 
                     })
                     .collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
     .into_any()
 }

@@ -83,7 +83,7 @@ pub fn PeopleSection() -> impl IntoView {
                         type="email"
                         name="email"
                         required
-                        class="mt-1 block w-72 rounded border border-slate-300 px-3 py-1.5"
+                        class="mt-1 block w-72 max-w-full rounded border border-slate-300 px-3 py-1.5"
                     />
                     <FieldMessage error=add_error field="email" />
                 </label>
@@ -157,7 +157,7 @@ macro_rules! person_button {
 #[component]
 fn PeopleTable(list: Vec<UserSummary>, actions: PeopleActions) -> impl IntoView {
     view! {
-        <table class="w-full text-left text-sm">
+        <div class="overflow-x-auto"><table class="w-full text-left text-sm">
             <thead class="border-b text-xs uppercase text-slate-500">
                 <tr>
                     <th class="py-2">"Email"</th>
@@ -170,7 +170,7 @@ fn PeopleTable(list: Vec<UserSummary>, actions: PeopleActions) -> impl IntoView 
             <tbody>
                 {list.into_iter().map(|u| view! { <PersonRow user=u actions /> }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
 }
 

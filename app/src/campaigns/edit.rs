@@ -38,7 +38,13 @@ pub fn CampaignEditPage() -> impl IntoView {
         <Transition fallback=Loading>
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                 {move || Suspend::new(async move {
-                    campaign.await.map(|c| view! { <EditForm campaign=c update change /> })
+                    campaign.await.map(|c| {
+                        let id = c.id;
+                        view! {
+                            <EditForm campaign=c update change />
+                            <crate::dashboard::CampaignResultsSection id />
+                        }
+                    })
                 })}
             </ErrorBoundary>
         </Transition>

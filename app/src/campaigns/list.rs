@@ -92,7 +92,7 @@ fn CampaignTable(list: Vec<Campaign>, change: ServerAction<ChangeCampaignStatus>
             .into_any();
     }
     view! {
-        <table class="w-full text-left text-sm" data-testid="campaign-table">
+        <div class="overflow-x-auto"><table class="w-full text-left text-sm" data-testid="campaign-table">
             <thead class="border-b text-xs uppercase text-slate-500">
                 <tr>
                     <th class="py-2">"Name"</th>
@@ -110,7 +110,7 @@ fn CampaignTable(list: Vec<Campaign>, change: ServerAction<ChangeCampaignStatus>
                     .map(|c| view! { <CampaignRow campaign=c change /> })
                     .collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
     .into_any()
 }

@@ -163,7 +163,7 @@ fn ArmsTable(detail: ExperimentDetail, actions: Actions) -> impl IntoView {
     view! {
         <section class="rounded-xl bg-white p-6 shadow-sm">
             <h2 class="mb-3 text-lg font-semibold">"Arms"</h2>
-            <table class="w-full text-left text-sm" data-testid="arms">
+            <div class="overflow-x-auto"><table class="w-full text-left text-sm" data-testid="arms">
                 <thead class="border-b text-xs uppercase text-slate-500">
                     <tr>
                         <th class="py-2">"Creative"</th>
@@ -207,7 +207,7 @@ fn ArmsTable(detail: ExperimentDetail, actions: Actions) -> impl IntoView {
                         }
                     }).collect_view()}
                 </tbody>
-            </table>
+            </table></div>
         </section>
     }
 }
@@ -254,7 +254,7 @@ fn Periods(periods: Vec<PeriodView>, names: Vec<(i64, String)>, metric: Metric) 
             <p class="mb-3 text-sm text-slate-500">
                 "Each applied split starts a period. Estimates weigh periods by their total traffic, so an arm that got more traffic on a good day is not flattered; a period whose traffic did not follow its split is flagged."
             </p>
-            <table class="w-full text-left text-sm" data-testid="periods">
+            <div class="overflow-x-auto"><table class="w-full text-left text-sm" data-testid="periods">
                 <thead class="border-b text-xs uppercase text-slate-500">
                     <tr>
                         <th class="py-2">"#"</th>
@@ -288,7 +288,7 @@ fn Periods(periods: Vec<PeriodView>, names: Vec<(i64, String)>, metric: Metric) 
                         }
                     }).collect_view()}
                 </tbody>
-            </table>
+            </table></div>
         </section>
     }
     .into_any()

@@ -62,7 +62,7 @@ fn ExperimentTable(list: Vec<ExperimentSummary>) -> impl IntoView {
         .into_any();
     }
     view! {
-        <table class="w-full text-left text-sm" data-testid="experiments">
+        <div class="overflow-x-auto"><table class="w-full text-left text-sm" data-testid="experiments">
             <thead class="border-b text-xs uppercase text-slate-500">
                 <tr>
                     <th class="py-2">"Name"</th>
@@ -95,7 +95,7 @@ fn ExperimentTable(list: Vec<ExperimentSummary>) -> impl IntoView {
                     })
                     .collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
     .into_any()
 }
@@ -124,11 +124,11 @@ fn NewExperiment() -> impl IntoView {
     view! {
         <section class="rounded-xl bg-white p-6 shadow-sm" data-testid="new-experiment">
             <h2 class="mb-4 text-lg font-semibold">"New experiment"</h2>
-            <form method="get" action="/experiments" class="mb-4 flex items-end gap-3 text-sm">
+            <form method="get" action="/experiments" class="mb-4 flex flex-wrap items-end gap-3 text-sm">
                 <label class="block">
                     "Campaign"
                     <Suspense fallback=Loading>
-                        <select name="campaign" class="mt-1 block w-72 rounded border border-slate-300 px-2 py-1.5">
+                        <select name="campaign" class="mt-1 block w-72 max-w-full rounded border border-slate-300 px-2 py-1.5">
                             {move || Suspend::new(async move {
                                 campaigns.await.map(|list| {
                                     list.into_iter()
@@ -184,7 +184,7 @@ fn CreateForm(
             <div class="flex flex-wrap gap-4">
                 <label class="block">
                     "Name"
-                    <input name="form[name]" required class="mt-1 block w-72 rounded border border-slate-300 px-3 py-1.5" />
+                    <input name="form[name]" required class="mt-1 block w-72 max-w-full rounded border border-slate-300 px-3 py-1.5" />
                     <FieldMessage error field="name" />
                 </label>
                 <label class="block">

@@ -11,17 +11,7 @@ use leptos_meta::Title;
 
 /// Whole cents as dollars, grouped: 225000 → "$2,250.00".
 pub(crate) fn dollars(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let cents = cents.unsigned_abs();
-    let digits = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("{sign}${grouped}.{:02}", cents % 100)
+    titan::domain::money::format_cents(cents, titan::domain::Currency::USD)
 }
 
 /// Counts the successful completions of an action (not its failures), so a

@@ -73,7 +73,7 @@ pub fn StagesSection(stages: Vec<StageValue>, action: ServerAction<SaveStages>) 
             <FormError error />
             <FieldMessage error field="stages" />
             <ActionForm action attr:class="text-sm">
-                <table class="w-full text-left">
+                <div class="overflow-x-auto"><table class="w-full text-left">
                     <thead class="border-b text-xs uppercase text-slate-500">
                         <tr>
                             <th class="py-2">"Pipeline"</th>
@@ -93,7 +93,7 @@ pub fn StagesSection(stages: Vec<StageValue>, action: ServerAction<SaveStages>) 
                             {stage_row(i, None, error)}
                         </For>
                     </tbody>
-                </table>
+                </table></div>
                 <div class="mt-4 flex items-center gap-3">
                     <button
                         type="button"

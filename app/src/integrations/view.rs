@@ -8,7 +8,7 @@ use crate::ui::{ErrorPanel, FieldMessage, FormError, Loading};
 use leptos::prelude::*;
 use titan::domain::learning::{IntegrationSettings, IpStorage};
 
-const INPUT: &str = "mt-1 block w-72 rounded border border-slate-300 px-3 py-1.5";
+const INPUT: &str = "mt-1 block w-72 max-w-full rounded border border-slate-300 px-3 py-1.5";
 const BUTTON: &str = "rounded bg-indigo-600 px-4 py-1.5 font-medium text-white hover:bg-indigo-500";
 const SECONDARY: &str = "rounded border border-slate-300 px-4 py-1.5 hover:bg-slate-100";
 const SECTION: &str = "mb-6 rounded-xl bg-white p-6 shadow-sm";

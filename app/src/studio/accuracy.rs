@@ -29,7 +29,7 @@ pub fn AccuracyView(#[prop(into)] refresh: Signal<usize>) -> impl IntoView {
                                 return view! { <p class="text-sm text-slate-500" data-testid="no-accuracy">"No prediction has actuals yet: analyse creatives that have results (held-out ones are marked in the picker)."</p> }.into_any();
                             }
                             view! {
-                                <table class="w-full text-left text-sm" data-testid="accuracy">
+                                <div class="overflow-x-auto"><table class="w-full text-left text-sm" data-testid="accuracy">
                                     <thead class="border-b text-xs uppercase text-slate-500">
                                         <tr><th class="py-2">"Model"</th><th>"Matched"</th><th>"Left out (trained on)"</th><th>"MAE"</th><th>"RMSE"</th><th>"MAPE"</th><th>"AUC"</th></tr>
                                     </thead>
@@ -49,7 +49,7 @@ pub fn AccuracyView(#[prop(into)] refresh: Signal<usize>) -> impl IntoView {
                                             }
                                         }).collect_view()}
                                     </tbody>
-                                </table>
+                                </table></div>
                             }.into_any()
                         })
                     })}

@@ -19,31 +19,34 @@ pub struct CreativeChoice {
     pub held_out: bool,
 }
 
-/// One page of the creatives of the caller's workspace (newest first) for the
-/// picker: on the page, ones with a video first.
+/// One page of the creatives of the caller's workspace (newest first) whose
+/// name or hook contains `search` (blank: all), for the picker: on the page,
+/// ones with a video first.
 #[server(prefix = "/api", endpoint = "creatives/list")]
 pub async fn list_creatives(
     #[server(default)] page: String,
     #[server(default)] per_page: String,
+    #[server(default)] search: String,
 ) -> AppResult<Vec<CreativeChoice>> {
     use crate::guard::{require_user, state};
     let user = require_user()?;
     let page = crate::pager::parse_page(&page, &per_page)?;
     let db = &state()?.db;
     let trained = titan::ml::creative_models::champion_training_set(db, user.workspace_id).await?;
-    let mut list: Vec<CreativeChoice> = titan::creatives::list_page(db, user.workspace_id, page)
-        .await?
-        .into_iter()
-        .map(|c| CreativeChoice {
-            held_out: c.performance.impressions > 0
-                && trained.as_ref().is_some_and(|t| !t.contains(&c.id)),
-            id: c.id,
-            name: c.name,
-            has_video: c.asset_id.is_some(),
-            is_demo: c.is_demo,
-            analysed: c.analysis.is_some(),
-        })
-        .collect();
+    let mut list: Vec<CreativeChoice> =
+        titan::creatives::search_page(db, user.workspace_id, &search, page)
+            .await?
+            .into_iter()
+            .map(|c| CreativeChoice {
+                held_out: c.performance.impressions > 0
+                    && trained.as_ref().is_some_and(|t| !t.contains(&c.id)),
+                id: c.id,
+                name: c.name,
+                has_video: c.asset_id.is_some(),
+                is_demo: c.is_demo,
+                analysed: c.analysis.is_some(),
+            })
+            .collect();
     list.sort_by_key(|c| (!c.has_video, !c.held_out, std::cmp::Reverse(c.id)));
     Ok(list)
 }

@@ -34,9 +34,10 @@ pub fn CreativeWorkbench(live: crate::renders::LiveJobs) -> impl IntoView {
         live.with(|jobs| jobs.get(&id).map(|j| (j.status, j.stage.clone())))
     });
     let page = crate::pager::page_from_query("creatives_");
+    let search = Memo::new(move |_| query.read().get(SEARCH_KEY).unwrap_or_default());
     let creatives = Resource::new(
-        move || (create.version().get(), page()),
-        |(_, (page, per_page))| list_creatives(page, per_page),
+        move || (create.version().get(), page(), search.get()),
+        |(_, (page, per_page), search)| list_creatives(page, per_page, search),
     );
     let detail = Resource::new(
         move || (selected.get(), queued.get(), followed.get()),
@@ -51,21 +52,20 @@ pub fn CreativeWorkbench(live: crate::renders::LiveJobs) -> impl IntoView {
     view! {
         <section class="mb-6 rounded-xl bg-white p-6 shadow-sm">
             <h2 class="mb-4 text-lg font-semibold">"Score a creative"</h2>
-            <Transition fallback=Loading>
-                <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
-                    {move || Suspend::new(async move {
-                        creatives.await.map(|list| {
-                            let current = selected.get_untracked();
-                            let shown = list.len();
-                            let (page_value, per_page_value) = page();
-                            view! {
-                                <form method="get" action="/studio" class="flex items-end gap-3">
-                                    <input type="hidden" name="creatives_page" value=page_value />
-                                    <input type="hidden" name="creatives_per_page" value=per_page_value />
-                                    <label class="block flex-1 text-sm font-medium">
+            <form method="get" action="/studio" class="flex flex-wrap items-end gap-3">
+                <SearchBox initial=search.get_untracked() />
+                <Transition fallback=Loading>
+                    <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
+                        {move || Suspend::new(async move {
+                            creatives.await.map(|list| {
+                                let current = selected.get_untracked();
+                                view! {
+                                    <label class="block min-w-0 flex-1 text-sm font-medium">
                                         "Creative"
                                         <select name="creative" class=INPUT data-testid="creative-picker">
-                                            <option value="">"Choose a creative…"</option>
+                                            <option value="">
+                                                {if list.is_empty() { "No creative matches" } else { "Choose a creative…" }}
+                                            </option>
                                             {list.into_iter().map(|c| {
                                                 let label = format!(
                                                     "#{} {}{}{}{}",
@@ -79,13 +79,17 @@ pub fn CreativeWorkbench(live: crate::renders::LiveJobs) -> impl IntoView {
                                             }).collect_view()}
                                         </select>
                                     </label>
-                                    <button type="submit" class="rounded border border-slate-300 px-4 py-2 hover:bg-slate-100">"Open"</button>
-                                </form>
-                                <Pager prefix="creatives_" shown />
-                            }
-                        })
-                    })}
-                </ErrorBoundary>
+                                }
+                            })
+                        })}
+                    </ErrorBoundary>
+                </Transition>
+                <button type="submit" class="rounded border border-slate-300 px-4 py-2 hover:bg-slate-100">"Open"</button>
+            </form>
+            <Transition>
+                {move || Suspend::new(async move {
+                    creatives.await.ok().map(|list| view! { <Pager prefix="creatives_" shown=list.len() /> })
+                })}
             </Transition>
             <FormError error=analyze_error />
             <Transition fallback=Loading>
@@ -99,6 +103,49 @@ pub fn CreativeWorkbench(live: crate::renders::LiveJobs) -> impl IntoView {
             </Transition>
             <NewCreativeForm create />
         </section>
+    }
+}
+
+/// The query key of the picker's search text.
+const SEARCH_KEY: &str = "creatives_search";
+
+/// The picker's search: as a person types, the address follows (replacing the
+/// history entry) and the list below reloads from page 1; without JavaScript,
+/// "Open" submits it with the form. It sits outside the list's loading
+/// boundary, so it keeps its focus while the list reloads.
+#[component]
+fn SearchBox(initial: String) -> impl IntoView {
+    let navigate = leptos_router::hooks::use_navigate();
+    let query = use_query_map();
+    let on_input = move |ev: leptos::ev::Event| {
+        let mut map = query.get_untracked();
+        map.replace(SEARCH_KEY, event_target_value(&ev));
+        map.remove("creatives_page");
+        map.remove("creative");
+        navigate(
+            &format!("/studio{}", map.to_query_string()),
+            leptos_router::NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    };
+    view! {
+        <label class="block w-full text-sm font-medium sm:w-56">
+            "Find"
+            <input
+                type="search"
+                name=SEARCH_KEY
+                value=initial
+                maxlength="100"
+                placeholder="Name or hook text"
+                autocomplete="off"
+                class=INPUT
+                data-testid="creative-search"
+                on:input=on_input
+            />
+        </label>
     }
 }
 

@@ -192,7 +192,7 @@ fn ModelTable(
         k
     };
     view! {
-        <table class="w-full text-left text-sm" data-testid="models">
+        <div class="overflow-x-auto"><table class="w-full text-left text-sm" data-testid="models">
             <thead class="border-b text-xs uppercase text-slate-500">
                 <tr>
                     <th class="py-2">"Model"</th>
@@ -241,7 +241,7 @@ fn ModelTable(
                     })
                     .collect_view()}
             </tbody>
-        </table>
+        </table></div>
         {admin.then(|| view! {
             <div class="mt-4 flex gap-2">
                 {kinds

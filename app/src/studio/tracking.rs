@@ -138,7 +138,7 @@ fn Attributions(rows: Vec<AttributionRow>) -> impl IntoView {
         .into_any();
     }
     view! {
-        <table class="mt-4 w-full text-left text-sm" data-testid="attributions">
+        <div class="overflow-x-auto"><table class="mt-4 w-full text-left text-sm" data-testid="attributions">
             <caption class="mb-1 text-left font-medium">"CRM conversions attributed"</caption>
             <thead class="border-b text-xs uppercase text-slate-500">
                 <tr>
@@ -165,7 +165,7 @@ fn Attributions(rows: Vec<AttributionRow>) -> impl IntoView {
                     })
                     .collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
     .into_any()
 }

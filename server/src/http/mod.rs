@@ -1,6 +1,8 @@
 //! The axum application: Leptos pages and server functions, health endpoints, and
 //! the middleware stack every request passes through.
 
+pub mod analytics_export;
+pub mod assets;
 pub mod auth;
 pub mod client_ip;
 pub mod errors;
@@ -68,6 +70,7 @@ pub fn router(
         api_keys: api_keys.clone(),
         integrations: integrations.clone(),
     };
+    let static_files = assets::router(&leptos_options.site_root, leptos_options.hash_files);
     let routes = generate_route_list(App);
     let pages = Router::new()
         .leptos_routes_with_context(
@@ -81,6 +84,10 @@ pub fn router(
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options);
+
+    let exports = Router::new()
+        .route("/analytics/export.csv", get(analytics_export::export))
+        .with_state(db.clone());
 
     let health = Router::new()
         .route("/healthz", get(health::healthz))
@@ -193,12 +200,15 @@ pub fn router(
         .merge(uploads)
         .merge(job_routes)
         .merge(learning)
+        .merge(exports)
         .merge(pages)
         .layer(from_fn(metrics::track))
         .layer(from_fn(errors::server_fn_status))
         .layer(from_fn_with_state(db, auth::resolve_user))
         .layer(sessions)
         .layer(from_fn_with_state(allowed, security::refuse_cross_origin))
+        // Static files need no session: merged outside its layers.
+        .merge(static_files)
         .layer(from_fn_with_state(
             client_ip::TrustedProxies(Arc::new(config.trusted_proxies.clone())),
             client_ip::resolve,
@@ -206,6 +216,8 @@ pub fn router(
         .layer(from_fn_with_state(hosts, security::refuse_unknown_hosts))
         .layer(from_fn(errors::catch_panics))
         .layer(from_fn(errors::explain_server_errors))
+        // Outside the error middleware, which reads the bodies it rewrites.
+        .layer(compression())
         .layer(from_fn_with_state(
             config.https(),
             security::security_headers,
@@ -235,4 +247,49 @@ pub fn router(
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         // Outermost: the id above is always the server's own.
         .layer(from_fn(errors::distrust_client_request_id))
+}
+
+/// Text answers (pages, server functions, JSON, CSV, CSS and scripts without a
+/// precompressed copy) compressed for clients that accept it, at a level cheap
+/// enough per request (brotli's default, 11, costs milliseconds on a large
+/// page). Video, images other than SVG, event streams and Range answers are
+/// sent as they are.
+fn compression() -> tower_http::compression::CompressionLayer<
+    tower_http::compression::predicate::And<
+        tower_http::compression::predicate::SizeAbove,
+        TextCheck,
+    >,
+> {
+    use tower_http::compression::predicate::{Predicate, SizeAbove};
+    let text: TextCheck = compressible;
+    tower_http::compression::CompressionLayer::new()
+        .quality(tower_http::CompressionLevel::Precise(4))
+        .compress_when(SizeAbove::new(256).and(text))
+}
+
+/// Whether an answer's content type is worth compressing.
+type TextCheck = fn(http::StatusCode, http::Version, &http::HeaderMap, &http::Extensions) -> bool;
+
+/// Content types worth compressing.
+fn compressible(
+    _: http::StatusCode,
+    _: http::Version,
+    headers: &http::HeaderMap,
+    _: &http::Extensions,
+) -> bool {
+    const TEXT: [&str; 9] = [
+        "text/html",
+        "text/css",
+        "text/plain",
+        "text/csv",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/manifest+json",
+        "image/svg+xml",
+    ];
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| TEXT.iter().any(|t| ct.starts_with(t)))
 }

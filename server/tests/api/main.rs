@@ -4,6 +4,7 @@
 mod access;
 mod campaigns;
 mod creatives;
+mod dashboard;
 mod demo;
 mod experiment_lifecycle;
 mod experiments;

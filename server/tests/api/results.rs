@@ -7,12 +7,24 @@ use crate::helpers::*;
 use crate::renders::upload_clip;
 use serde_json::Value;
 
-async fn import(app: &TestApp, csv: &str) -> reqwest::Response {
+pub async fn import(app: &TestApp, csv: &str) -> reqwest::Response {
     app.post_file("/api/v1/creative-results", "results.csv", csv.into())
         .await
 }
 
 async fn create(app: &TestApp, campaign_id: &str, clip: &str, name: &str) -> i64 {
+    create_on(app, campaign_id, clip, name, "tiktok", "reels").await
+}
+
+/// Creates creative `name` in a campaign, on a platform and placement.
+pub async fn create_on(
+    app: &TestApp,
+    campaign_id: &str,
+    clip: &str,
+    name: &str,
+    platform: &str,
+    placement: &str,
+) -> i64 {
     let form: Vec<(&'static str, String)> = vec![
         ("form[campaign_id]", campaign_id.into()),
         ("form[name]", name.into()),
@@ -20,8 +32,8 @@ async fn create(app: &TestApp, campaign_id: &str, clip: &str, name: &str) -> i64
         ("form[hook_text]", "Want abs in 30 days?".into()),
         ("form[cta_text]", "Join free today".into()),
         ("form[captions]", "".into()),
-        ("form[platform]", "tiktok".into()),
-        ("form[placement]", "reels".into()),
+        ("form[platform]", platform.into()),
+        ("form[placement]", placement.into()),
     ];
     let created = app.call("creatives/create", &pairs(&form)).await;
     assert_eq!(created.status(), 200);
