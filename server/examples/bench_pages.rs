@@ -87,6 +87,11 @@ async fn main() {
         .await
         .expect("demo workspace")
         .expect("a fresh database gets the demo");
+    // The rest of the demo (its 400 creatives with their results, the demo
+    // experiment), as `make run` adds it at first start.
+    titan_server::seed_demo(&db, &config)
+        .await
+        .expect("demo creatives");
     let running = titan_server::start(db.clone(), &config, false)
         .await
         .expect("server");
