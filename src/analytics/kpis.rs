@@ -33,14 +33,13 @@ pub async fn kpis(
          GROUP BY 1, 2 ORDER BY 1"
     );
     let args = FilterArgs::of(filter);
-    let rows = on_pool!(db, pool => sqlx::query_as::<_, KpiRow>(sqlx::AssertSqlSafe(sql))
-        .bind(workspace_id)
-        .bind(previous_from)
-        .bind(filter.to)
-        .bind(args.campaign_id)
-        .bind(args.platform)
-        .bind(args.placement)
-        .bind(args.niche)
+    let rows = on_pool!(db, pool => bind_filter!(
+        sqlx::query_as::<_, KpiRow>(sqlx::AssertSqlSafe(sql)),
+        workspace_id,
+        previous_from,
+        filter,
+        args
+    )
         .bind(filter.from)
         .fetch_all(pool)
         .await?);
@@ -96,14 +95,13 @@ pub async fn series(
          GROUP BY 1, 2 ORDER BY 1, 2"
     );
     let args = FilterArgs::of(filter);
-    let rows = on_pool!(db, pool => sqlx::query_as::<_, DayRow>(sqlx::AssertSqlSafe(sql))
-        .bind(workspace_id)
-        .bind(filter.from)
-        .bind(filter.to)
-        .bind(args.campaign_id)
-        .bind(args.platform)
-        .bind(args.placement)
-        .bind(args.niche)
+    let rows = on_pool!(db, pool => bind_filter!(
+        sqlx::query_as::<_, DayRow>(sqlx::AssertSqlSafe(sql)),
+        workspace_id,
+        filter.from,
+        filter,
+        args
+    )
         .fetch_all(pool)
         .await?);
     let mut out: Vec<SeriesPoint> = Vec::new();

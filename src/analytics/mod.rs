@@ -10,6 +10,21 @@
 //! Filters are bound parameters (`$n IS NULL OR column = $n`): the SQL text is
 //! fixed, and the sort column comes from a closed list.
 
+/// Binds the parameters every dashboard query shares: `$1` the workspace, `$2`
+/// and `$3` the first and last day, `$4..$7` the filter's optional parts.
+macro_rules! bind_filter {
+    ($query:expr, $workspace_id:expr, $from:expr, $filter:expr, $args:expr) => {
+        $query
+            .bind($workspace_id)
+            .bind($from)
+            .bind($filter.to)
+            .bind($args.campaign_id)
+            .bind($args.platform)
+            .bind($args.placement)
+            .bind($args.niche)
+    };
+}
+
 mod kpis;
 mod scores;
 mod table;

@@ -88,14 +88,13 @@ pub async fn creative_table(
         lines_select()
     );
     let args = FilterArgs::of(filter);
-    let rows = on_pool!(db, pool => sqlx::query_as::<_, LineRow>(sqlx::AssertSqlSafe(sql))
-        .bind(workspace_id)
-        .bind(filter.from)
-        .bind(filter.to)
-        .bind(args.campaign_id)
-        .bind(args.platform)
-        .bind(args.placement)
-        .bind(args.niche)
+    let rows = on_pool!(db, pool => bind_filter!(
+        sqlx::query_as::<_, LineRow>(sqlx::AssertSqlSafe(sql)),
+        workspace_id,
+        filter.from,
+        filter,
+        args
+    )
         .bind(limit)
         .bind(offset)
         .fetch_all(pool)
@@ -149,18 +148,15 @@ pub async fn creative_count(db: &Db, workspace_id: i64, filter: &DashboardFilter
          WHERE {CREATIVE_FILTERS} AND $2 <= $3"
     );
     let args = FilterArgs::of(filter);
-    Ok(
-        on_pool!(db, pool => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-        .bind(workspace_id)
-        .bind(filter.from)
-        .bind(filter.to)
-        .bind(args.campaign_id)
-        .bind(args.platform)
-        .bind(args.placement)
-        .bind(args.niche)
-        .fetch_one(pool)
-        .await?),
+    Ok(on_pool!(db, pool => bind_filter!(
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)),
+        workspace_id,
+        filter.from,
+        filter,
+        args
     )
+        .fetch_one(pool)
+        .await?))
 }
 
 #[derive(sqlx::FromRow)]
@@ -188,14 +184,13 @@ pub async fn best_and_worst(
         lines_select()
     );
     let args = FilterArgs::of(filter);
-    let rows = on_pool!(db, pool => sqlx::query_as::<_, RankedRow>(sqlx::AssertSqlSafe(sql))
-        .bind(workspace_id)
-        .bind(filter.from)
-        .bind(filter.to)
-        .bind(args.campaign_id)
-        .bind(args.platform)
-        .bind(args.placement)
-        .bind(args.niche)
+    let rows = on_pool!(db, pool => bind_filter!(
+        sqlx::query_as::<_, RankedRow>(sqlx::AssertSqlSafe(sql)),
+        workspace_id,
+        filter.from,
+        filter,
+        args
+    )
         .bind(n)
         .fetch_all(pool)
         .await?);
