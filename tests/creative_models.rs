@@ -9,6 +9,9 @@ mod support;
 use support::{database_url, open};
 use titan::domain::creative::Outcome;
 use titan::domain::features::FEATURE_SET_VERSION;
+use titan::ml::champion_cache::ChampionCache;
+use titan::ml::predict::CtrServing;
+use titan::ml::prediction_log::PredictionLog;
 use titan::ml::registry::{self, ModelKind, ModelStatus};
 
 use titan::demo::DemoCredentials;
@@ -289,9 +292,65 @@ async fn a_ctr_model_from_an_export_serves_beside_the_creative_ctr_model() {
         ("cpm".to_owned(), "18".to_owned()),
         ("placement".to_owned(), "reels".to_owned()),
     ];
-    let scored = titan::ml::predict::predict_ctr(&db, ws, None, &row)
+    // Served from memory for an hour, unless the registry changes.
+    let (log, writer) = PredictionLog::start(db.clone(), 16);
+    let serving = CtrServing {
+        champions: ChampionCache::new(std::time::Duration::from_secs(3600)),
+        log,
+    };
+    let predict = || titan::ml::predict::predict_ctr(&db, &serving, ws, None, &row);
+    let scored = predict().await.unwrap();
+    assert_eq!(scored.model_version, "ctr_export-v1");
+    assert_eq!(
+        predict().await.unwrap(),
+        scored,
+        "the same model from memory"
+    );
+
+    // A second export model, promoted: the next prediction uses it, then the
+    // rollback's model.
+    let second =
+        titan::ml::train::train_ctr_from_csv(&db, ws, None, csv.as_bytes(), SPLIT_SEED + 1)
+            .await
+            .unwrap();
+    let admin = titan::domain::SessionUser {
+        id: 0,
+        workspace_id: ws,
+        workspace_name: "Demo".into(),
+        email: "admin@example.com".into(),
+        role: titan::domain::Role::Admin,
+    };
+    registry::promote(&db, &admin, second.id).await.unwrap();
+    assert_eq!(predict().await.unwrap().model_version, "ctr_export-v2");
+    registry::rollback(&db, &admin, ModelKind::CtrExport)
         .await
         .unwrap();
-    assert_eq!(scored.model_version, "ctr_export-v1");
+    assert_eq!(predict().await.unwrap().model_version, "ctr_export-v1");
+
+    // Every answer's log row is written by the time the log is closed.
+    writer.close().await;
+    let logged: Vec<(String, f64)> = titan::on_pool!(&db, pool => sqlx::query_as(
+        "SELECT model_version, predicted FROM predictions WHERE kind = 'ctr_export' ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap());
+    let versions: Vec<&str> = logged.iter().map(|(v, _)| v.as_str()).collect();
+    assert_eq!(
+        versions,
+        [
+            "ctr_export-v1",
+            "ctr_export-v1",
+            "ctr_export-v2",
+            "ctr_export-v1"
+        ]
+    );
+    assert_eq!(logged[0].1, scored.ctr);
+    let counts = serving.log.counts();
+    assert_eq!(counts.written.load(std::sync::atomic::Ordering::Relaxed), 4);
+    assert_eq!(counts.dropped.load(std::sync::atomic::Ordering::Relaxed), 0);
+    // After the close, a row is refused and counted, never silently lost.
+    predict().await.unwrap();
+    assert_eq!(counts.dropped.load(std::sync::atomic::Ordering::Relaxed), 1);
     db.close().await;
 }

@@ -18,4 +18,6 @@ pub struct AppState {
     pub api_keys: ApiKeys,
     /// HubSpot, the conversions webhook, IP storage and stage values.
     pub integrations: Integrations,
+    /// Champion models in memory and the prediction log.
+    pub ctr: titan::ml::predict::CtrServing,
 }

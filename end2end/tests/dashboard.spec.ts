@@ -114,9 +114,12 @@ test("a marketer reads the overview, filters, sorts, pages and exports the analy
   ]);
   expect(rows.slice(1)).toEqual(shown);
 
-  // A campaign's page.
+  // The demo campaign's page: its results, scores and creatives.
   await page.goto("/campaigns");
-  await page.getByTestId("campaign-table").locator("a").first().click();
+  await page
+    .getByTestId("campaign-table")
+    .getByRole("link", { name: "Summer shred challenge" })
+    .click();
   await expect(page).toHaveURL(/\/campaigns\/\d+/);
   await hydrated(page);
   await page.screenshot({ path: `${SHOTS}/campaign.png`, fullPage: true });

@@ -160,6 +160,11 @@ pub struct Config {
     #[arg(long, env = "TITAN_FFMPEG_MEMORY_MB", default_value_t = titan::render::process::DEFAULT_MEMORY_LIMIT_MB, value_parser = clap::value_parser!(u64).range(0..=1_048_576))]
     pub ffmpeg_memory_mb: u64,
 
+    /// Longest a champion model stays cached in memory, in milliseconds, when no
+    /// change reaches this process (changes made here drop it at once).
+    #[arg(long, env = "TITAN_MODEL_CACHE_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=3_600_000))]
+    pub model_cache_ms: u64,
+
     /// Uploads checked with ffprobe at once; further uploads wait their turn.
     #[arg(long, env = "TITAN_UPLOAD_PROBES", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub upload_probes: u64,

@@ -140,6 +140,10 @@ pub fn leptos_options(config: &Config) -> leptos::config::LeptosOptions {
         .build()
 }
 
+/// Prediction log rows waiting to be written at most (see
+/// `titan::ml::prediction_log`).
+const PREDICTION_LOG_QUEUE: usize = titan::ml::prediction_log::QUEUE_ROWS;
+
 /// A server accepting connections in the background.
 pub struct Running {
     pub addr: SocketAddr,
@@ -147,7 +151,11 @@ pub struct Running {
     pub jobs: Jobs,
     /// The sign-in limits and the count of password checks this server ran.
     pub sign_in: titan::accounts::SignIn,
+    /// Champion models in memory and the prediction log's queue.
+    pub ctr: titan::ml::predict::CtrServing,
     worker: Option<WorkerHandle>,
+    /// Writes the prediction log; closed after the last request is answered.
+    prediction_writer: Option<titan::ml::prediction_log::LogWriter>,
     /// Stops the schedules' ticking.
     schedules: tokio_util::sync::CancellationToken,
     shutdown: Option<oneshot::Sender<()>>,
@@ -167,9 +175,18 @@ impl Running {
             Ok(Err(e)) => tracing::error!(error = %e, "server stopped with an error"),
             Err(e) => tracing::error!(error = %e, "server task failed"),
         }
+        self.finish().await;
+    }
+
+    /// After the last request: stops schedules and the worker, writes the
+    /// queued prediction log rows, closes the pool.
+    async fn finish(&mut self) {
         self.schedules.cancel();
         if let Some(worker) = self.worker.take() {
             worker.stop().await;
+        }
+        if let Some(writer) = self.prediction_writer.take() {
+            writer.close().await;
         }
         self.db.close().await;
     }
@@ -180,11 +197,7 @@ impl Running {
             Ok(result) => result,
             Err(e) => Err(std::io::Error::other(e)),
         };
-        self.schedules.cancel();
-        if let Some(worker) = self.worker.take() {
-            worker.stop().await;
-        }
-        self.db.close().await;
+        self.finish().await;
         result
     }
 }
@@ -254,13 +267,24 @@ pub async fn start(
         limits: config.login_limits(),
         checks: titan::accounts::PasswordChecks::default(),
     };
+    let (prediction_log, prediction_writer) =
+        titan::ml::prediction_log::PredictionLog::start(db.clone(), PREDICTION_LOG_QUEUE);
+    let ctr = titan::ml::predict::CtrServing {
+        champions: titan::ml::champion_cache::ChampionCache::new(Duration::from_millis(
+            config.model_cache_ms,
+        )),
+        log: prediction_log,
+    };
     let app = http::router(
         db.clone(),
         &config,
         leptos_options(&config),
-        jobs.clone(),
-        sign_in.clone(),
-        integrations.clone(),
+        http::Services {
+            jobs: jobs.clone(),
+            sign_in: sign_in.clone(),
+            integrations: integrations.clone(),
+            ctr: ctr.clone(),
+        },
     );
     session_store::DbSessionStore::new(db.clone(), time::Duration::days(config.session_max_days))
         .spawn_cleanup(Duration::from_secs(3600));
@@ -296,7 +320,9 @@ pub async fn start(
         db,
         jobs,
         sign_in,
+        ctr,
         worker,
+        prediction_writer: Some(prediction_writer),
         schedules,
         shutdown: Some(tx),
         task,

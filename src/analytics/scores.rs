@@ -88,6 +88,7 @@ mod tests {
             platform: Platform::Meta,
             placement: Placement::Feed,
             currency: Currency::USD,
+            asset_id: None,
             hook_class: None,
             hook_probability: None,
             predicted_ctr: None,

@@ -36,7 +36,7 @@ fn lines_select() -> String {
     format!(
         "SELECT c.id AS id, c.name AS name, c.campaign_id AS campaign_id, \
          k.name AS campaign_name, c.platform AS platform, c.placement AS placement, \
-         k.currency AS currency, {RANGE_COLUMNS} \
+         k.currency AS currency, c.asset_id AS asset_id, {RANGE_COLUMNS} \
          FROM creatives c JOIN campaigns k ON k.id = c.campaign_id {RANGE_SUMS} \
          WHERE {CREATIVE_FILTERS}"
     )
@@ -64,6 +64,7 @@ struct LineRow {
     platform: String,
     placement: String,
     currency: String,
+    asset_id: Option<i64>,
     #[sqlx(flatten)]
     sums: TotalsRow,
 }
@@ -121,6 +122,7 @@ async fn into_lines(db: &Db, workspace_id: i64, rows: Vec<LineRow>) -> Result<Ve
                 platform: Platform::parse(&row.platform).map_err(|_| bad("platform"))?,
                 placement: Placement::parse(&row.placement).map_err(|_| bad("placement"))?,
                 currency: currency(&row.currency)?,
+                asset_id: row.asset_id,
                 hook_class: analysis
                     .as_ref()
                     .and_then(|a| a.hook.predicted().map(|h| h.class.clone())),

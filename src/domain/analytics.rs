@@ -187,6 +187,10 @@ pub struct CreativeLine {
     pub platform: Platform,
     pub placement: Placement,
     pub currency: Currency,
+    /// The clip it was made from (its thumbnail is
+    /// `/media/assets/{asset_id}/thumbnail.jpg`); none for results imported
+    /// without one.
+    pub asset_id: Option<i64>,
     /// The hook classifier's class (VIRAL, STRONG, WEAK) when analyzed.
     pub hook_class: Option<String>,
     /// The hook classifier's probability of that class.

@@ -172,6 +172,7 @@ impl CtrBand {
 }
 
 /// One input's push on a prediction, for "why" lines.
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
     pub feature: String,
@@ -180,6 +181,7 @@ pub struct Contribution {
 }
 
 /// A CTR prediction with the interval its held-out calibration supports.
+#[cfg_attr(feature = "server", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CtrPrediction {
     pub ctr: f64,

@@ -3,6 +3,7 @@
 //! one needs no ML library at all.
 
 pub mod accuracy;
+pub mod champion_cache;
 pub mod creative_models;
 pub mod csv_import;
 pub mod design;
@@ -13,6 +14,7 @@ pub mod logistic;
 pub mod metrics;
 pub mod newton;
 pub mod predict;
+pub mod prediction_log;
 pub mod registry;
 pub mod regressor;
 pub mod train;

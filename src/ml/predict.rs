@@ -1,6 +1,8 @@
 //! Serving predictions from the champion, each one logged with its model version.
 
-use super::registry::{self, ModelKind, ModelRecord};
+use super::champion_cache::ChampionCache;
+use super::prediction_log::{PredictionLog, PredictionRow};
+use super::registry::ModelRecord;
 use super::train::CsvCtrModel;
 use crate::db::{Db, now};
 use crate::domain::model::{Contribution, CtrBand, CtrPrediction};
@@ -52,41 +54,74 @@ fn encode(model: &CsvCtrModel, inputs: &[(String, String)]) -> Result<Vec<f64>> 
     Ok(row)
 }
 
+/// What serving CTR predictions needs besides the database: champions kept
+/// decoded in memory and the log written off the request path.
+#[derive(Clone, Debug)]
+pub struct CtrServing {
+    pub champions: ChampionCache,
+    pub log: PredictionLog,
+}
+
 /// Predicts the CTR of `inputs` (column name → value) with the workspace's
-/// champion CTR model trained from an export, logs it, and explains it.
-/// `NotFound("model")` when none was trained.
+/// champion CTR model trained from an export, queues its log row, and explains
+/// it. `NotFound("model")` when none was trained.
 pub async fn predict_ctr(
     db: &Db,
+    serving: &CtrServing,
     workspace_id: i64,
     user_id: Option<i64>,
     inputs: &[(String, String)],
 ) -> Result<CtrPrediction> {
-    let champion = registry::champion(db, workspace_id, ModelKind::CtrExport)
+    let champion = serving
+        .champions
+        .ctr(db, workspace_id)
         .await?
         .ok_or(Error::NotFound("model"))?;
-    let model: CsvCtrModel = serde_json::from_value(champion.params.clone()).map_err(|e| {
-        Error::Internal(format!(
-            "model {} unreadable: {e}",
-            champion.version_label()
-        ))
-    })?;
-    let row = encode(&model, inputs)?;
+    let model = &champion.model;
+    let row = encode(model, inputs)?;
     let ctr = model.model.probability(&row);
     // The interval is what the held-out rows with similar predictions showed.
     let bin = champion
+        .record
         .metrics
         .calibration
         .iter()
         .find(|b| ctr >= b.low && ctr < b.high.max(b.low + 1e-12))
-        .or_else(|| champion.metrics.calibration.last());
+        .or_else(|| champion.record.metrics.calibration.last());
     let (low, high) = match bin {
         Some(b) => wilson(b.observed_rate, b.count as f64),
         None => (0.0, 1.0),
     };
+    let prediction = CtrPrediction {
+        ctr,
+        band: CtrBand::of(ctr),
+        low: low.min(ctr),
+        high: high.max(ctr),
+        model_version: champion.version_label.clone(),
+        top_features: top_features(model, &row),
+    };
+    let input = serde_json::to_string(inputs)
+        .map_err(|e| Error::Internal(format!("cannot encode input: {e}")))?;
+    serving.log.record(PredictionRow {
+        workspace_id,
+        model_id: champion.record.id,
+        model_version: champion.version_label.clone(),
+        kind: champion.record.kind.as_str(),
+        input,
+        predicted: ctr,
+        created_by: user_id,
+        created_at: now(),
+        creative_id: None,
+    });
+    Ok(prediction)
+}
+
+/// The three inputs that pushed this prediction furthest from an average row.
+fn top_features(model: &CsvCtrModel, row: &[f64]) -> Vec<Contribution> {
     let names = model.encoding.feature_names();
     let mut effects: Vec<Contribution> = model
         .model
-        .contributions(&row)
+        .contributions(row)
         .into_iter()
         .enumerate()
         .filter(|(_, e)| e.abs() > 1e-9)
@@ -97,29 +132,7 @@ pub async fn predict_ctr(
         .collect();
     effects.sort_by(|a, b| b.effect.abs().total_cmp(&a.effect.abs()));
     effects.truncate(3);
-    let prediction = CtrPrediction {
-        ctr,
-        band: CtrBand::of(ctr),
-        low: low.min(ctr),
-        high: high.max(ctr),
-        model_version: champion.version_label(),
-        top_features: effects,
-    };
-    let input = serde_json::to_value(inputs)
-        .map_err(|e| Error::Internal(format!("cannot encode input: {e}")))?;
-    log(
-        db,
-        &Logged {
-            workspace_id,
-            model: &champion,
-            input: &input,
-            predicted: ctr,
-            user_id,
-            creative_id: None,
-        },
-    )
-    .await?;
-    Ok(prediction)
+    effects
 }
 
 /// A prediction to log: which model made it, from what, about which creative.
@@ -159,22 +172,20 @@ pub(crate) async fn log(db: &Db, p: &Logged<'_>) -> Result<()> {
 /// champion trained from a CSV export.
 pub async fn ctr_inputs(
     db: &Db,
+    serving: &CtrServing,
     workspace_id: i64,
 ) -> Result<Option<(String, Vec<String>, Vec<String>)>> {
-    let Some(champion) = registry::champion(db, workspace_id, ModelKind::CtrExport).await? else {
-        return Ok(None);
-    };
-    let model: CsvCtrModel = serde_json::from_value(champion.params.clone()).map_err(|e| {
-        Error::Internal(format!(
-            "model {} unreadable: {e}",
-            champion.version_label()
-        ))
-    })?;
-    Ok(Some((
-        champion.version_label(),
-        model.encoding.numeric,
-        model.encoding.categorical,
-    )))
+    Ok(serving
+        .champions
+        .ctr(db, workspace_id)
+        .await?
+        .map(|champion| {
+            (
+                champion.version_label.clone(),
+                champion.model.encoding.numeric.clone(),
+                champion.model.encoding.categorical.clone(),
+            )
+        }))
 }
 
 #[cfg(test)]

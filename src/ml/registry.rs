@@ -181,6 +181,7 @@ pub async fn register_all(db: &Db, models: &[NewModel]) -> Result<Vec<ModelRecor
         }
         ids
     });
+    super::champion_cache::registry_changed();
     let mut records = Vec::with_capacity(ids.len());
     for (model, id) in models.iter().zip(ids) {
         let record = get(db, model.workspace_id, id).await?;
@@ -310,6 +311,7 @@ pub async fn promote(db: &Db, actor: &SessionUser, id: i64) -> Result<ModelRecor
             .execute(&mut *tx)
             .await?;
     });
+    super::champion_cache::registry_changed();
     tracing::info!(model = %model.version_label(), workspace_id, "model promoted");
     get(db, workspace_id, id).await
 }
@@ -345,6 +347,7 @@ pub async fn rollback(db: &Db, actor: &SessionUser, kind: ModelKind) -> Result<M
             .execute(&mut *tx)
             .await?;
     });
+    super::champion_cache::registry_changed();
     let restored = get(db, workspace_id, previous).await?;
     tracing::info!(from = %current.version_label(), to = %restored.version_label(), workspace_id, "model rolled back");
     Ok(restored)

@@ -16,6 +16,7 @@ pub mod process;
 pub mod progress;
 pub mod run;
 pub mod test_media;
+pub mod thumbnail;
 
 pub use limits::{MediaLimits, OverLimit};
 pub use probe::{MediaInfo, ProbeReport, probe, probe_report};

@@ -57,6 +57,33 @@ fn score_cell(score: Option<u8>, testid: &'static str) -> impl IntoView {
     }
 }
 
+/// The still of the creative's clip, or a plain box saying there is none (results
+/// imported for a creative made elsewhere).
+fn still(asset_id: Option<i64>, name: &str) -> impl IntoView + use<> {
+    let frame = "h-16 w-16 shrink-0 rounded bg-slate-100 object-cover";
+    match asset_id {
+        Some(id) => view! {
+            <img
+                src=format!("/media/assets/{id}/thumbnail.jpg")
+                alt=format!("Still of {name}")
+                width="64"
+                height="64"
+                loading="lazy"
+                decoding="async"
+                class=frame
+                data-still=id
+            />
+        }
+        .into_any(),
+        None => view! {
+            <span class=format!("{frame} flex items-center justify-center text-center text-[10px] leading-tight text-slate-400")>
+                "No clip"
+            </span>
+        }
+        .into_any(),
+    }
+}
+
 fn score_row(s: CreativeScores) -> impl IntoView {
     let l = s.line;
     let t = l.totals;
@@ -68,8 +95,13 @@ fn score_row(s: CreativeScores) -> impl IntoView {
     view! {
         <tr class="border-t border-slate-100" data-creative=l.id>
             <td class="px-3 py-2">
-                <span class="font-medium">{l.name}</span>
-                <span class="block text-xs text-slate-500">{format!("{} · {}", l.platform.label(), l.placement.label())}</span>
+                <div class="flex items-center gap-3">
+                    {still(l.asset_id, &l.name)}
+                    <div>
+                        <span class="font-medium">{l.name}</span>
+                        <span class="block text-xs text-slate-500">{format!("{} · {}", l.platform.label(), l.placement.label())}</span>
+                    </div>
+                </div>
             </td>
             {score_cell(s.hook, "hook")}
             {score_cell(s.hold, "hold")}

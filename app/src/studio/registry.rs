@@ -59,11 +59,16 @@ pub async fn predict_ctr(
 ) -> AppResult<CtrPrediction> {
     use crate::guard::{require_user, state};
     let user = require_user()?;
+    let app = state()?;
     let inputs: Vec<(String, String)> = columns.into_iter().zip(values).collect();
-    Ok(
-        titan::ml::predict::predict_ctr(&state()?.db, user.workspace_id, Some(user.id), &inputs)
-            .await?,
+    Ok(titan::ml::predict::predict_ctr(
+        &app.db,
+        &app.ctr,
+        user.workspace_id,
+        Some(user.id),
+        &inputs,
     )
+    .await?)
 }
 
 /// The champion CTR model's version and input columns (numeric, categorical).
@@ -71,7 +76,8 @@ pub async fn predict_ctr(
 pub async fn ctr_inputs() -> AppResult<Option<(String, Vec<String>, Vec<String>)>> {
     use crate::guard::{require_user, state};
     let user = require_user()?;
-    Ok(titan::ml::predict::ctr_inputs(&state()?.db, user.workspace_id).await?)
+    let app = state()?;
+    Ok(titan::ml::predict::ctr_inputs(&app.db, &app.ctr, user.workspace_id).await?)
 }
 
 /// Training from the workspace's history (hook, CTR, ROAS) and from a CSV

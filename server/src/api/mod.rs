@@ -7,6 +7,7 @@
 pub mod caller;
 pub mod experiments;
 pub mod json;
+pub mod models;
 pub mod openapi;
 pub mod problem;
 pub mod resources;
@@ -37,6 +38,8 @@ pub struct ApiParts {
     pub experiments: Experiments,
     pub jobs: Jobs,
     pub limiter: Arc<DefaultKeyedRateLimiter<i64>>,
+    /// Champion models in memory and the prediction log.
+    pub ctr: titan::ml::predict::CtrServing,
 }
 
 /// A per-key limiter allowing `per_sec` sustained and `burst` at once.
@@ -79,6 +82,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/creatives/{id}", get(r::creative))
         .route("/api/v1/creatives/{id}/predictions", get(r::predictions))
         .route("/api/v1/jobs/{id}", get(r::job))
+        .route("/api/v1/models/ctr/predict", post(models::predict_ctr))
         .route("/api/v1/results", post(r::results))
         .route("/api/v1/experiments", get(e::list).post(e::create))
         .route("/api/v1/experiments/{id}", get(e::get))

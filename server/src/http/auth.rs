@@ -133,7 +133,13 @@ pub async fn resolve_user(
         }
     }
     let mut response = next.run(request).await;
-    if private {
+    // A handler that chose a private lifetime (a clip's still) keeps it.
+    let chose_private = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("private,"));
+    if private && !chose_private {
         super::security::mark_private(&mut response);
     }
     response

@@ -66,3 +66,90 @@ pub async fn job_file(
     }
     response
 }
+
+/// What serving clips' stills needs: the workspace's assets and a bound on the
+/// ffmpeg runs that make missing stills.
+#[derive(Clone, Debug)]
+pub struct StillState {
+    pub jobs: Jobs,
+    pub makers: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+/// How long a browser keeps a still: a clip never changes, so its still does not.
+const STILL_CACHE: &str = "private, max-age=86400";
+
+/// `GET /media/assets/{id}/thumbnail.jpg`: a still of clip `id` of the signed-in
+/// person's workspace, made on first request when the upload did not make it.
+pub async fn asset_still(
+    State(state): State<StillState>,
+    Path(id): Path<i64>,
+    request: Request,
+) -> Response {
+    let Some(CurrentUser(user)) = request.extensions().get::<CurrentUser>().cloned() else {
+        return (StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response();
+    };
+    let (asset, file) = match titan::assets::get(&state.jobs.db, user.workspace_id, id).await {
+        Ok(found) => found,
+        Err(titan::Error::NotFound(_)) => {
+            return (StatusCode::NOT_FOUND, "No such clip.").into_response();
+        }
+        Err(e) => {
+            tracing::error!(asset_id = id, error = %e, "clip lookup failed");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The clip could not be looked up.",
+            )
+                .into_response();
+        }
+    };
+    let media = &state.jobs.media;
+    let still = media.asset_path(&titan::render::thumbnail::still_name(&file));
+    if let Err(e) = make_still(
+        &state,
+        &media.asset_path(&file),
+        asset.duration_secs,
+        &still,
+    )
+    .await
+    {
+        tracing::warn!(asset_id = id, error = %e, "clip still could not be made");
+        return (StatusCode::NOT_FOUND, "This clip has no still.").into_response();
+    }
+    let mut response = match ServeFile::new(&still).oneshot(request).await {
+        Ok(response) => response.into_response(),
+        Err(e) => {
+            tracing::error!(asset_id = id, error = %e, "clip still could not be served");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The still could not be read.",
+            )
+                .into_response();
+        }
+    };
+    if response.status().is_success() {
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static(STILL_CACHE),
+        );
+    }
+    response
+}
+
+/// The still at `still`, made under the bound on ffmpeg runs when missing.
+async fn make_still(
+    state: &StillState,
+    video: &std::path::Path,
+    duration: f64,
+    still: &std::path::Path,
+) -> Result<(), titan::render::thumbnail::StillError> {
+    if tokio::fs::try_exists(still).await? {
+        return Ok(());
+    }
+    let _permit = state
+        .makers
+        .acquire()
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    titan::render::thumbnail::ensure_still(video, duration, still).await?;
+    Ok(())
+}

@@ -44,19 +44,35 @@ use tracing::Level;
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "titan_session";
 
+/// ffmpeg runs making clips' stills at once (each takes a fraction of a second;
+/// a page of fifty new clips waits its turn rather than starting fifty).
+const STILLS_AT_ONCE: usize = 2;
+
 /// How often a live event stream checks that its session still counts.
 const EVENTS_SESSION_CHECK: Duration = Duration::from_secs(3);
 
 /// Builds the whole application around `db`; `sign_in` counts the password checks
 /// of this server.
+/// The services the routes share, made once per process by `start`.
+pub struct Services {
+    pub jobs: Jobs,
+    pub sign_in: SignIn,
+    pub integrations: titan::integrations::Integrations,
+    pub ctr: titan::ml::predict::CtrServing,
+}
+
 pub fn router(
     db: Db,
     config: &Config,
     leptos_options: leptos::config::LeptosOptions,
-    jobs: Jobs,
-    sign_in: SignIn,
-    integrations: titan::integrations::Integrations,
+    services: Services,
 ) -> Router {
+    let Services {
+        jobs,
+        sign_in,
+        integrations,
+        ctr,
+    } = services;
     metrics::install();
     let session_store =
         DbSessionStore::new(db.clone(), time::Duration::days(config.session_max_days));
@@ -69,6 +85,7 @@ pub fn router(
         experiments: experiments.clone(),
         api_keys: api_keys.clone(),
         integrations: integrations.clone(),
+        ctr: ctr.clone(),
     };
     let static_files = assets::router(&leptos_options.site_root, leptos_options.hash_files);
     let routes = generate_route_list(App);
@@ -101,6 +118,7 @@ pub fn router(
         experiments,
         jobs: jobs.clone(),
         limiter: crate::api::key_limiter(config.api_key_rate_per_sec, config.api_key_burst),
+        ctr: ctr.clone(),
     }))
     .layer(RequestBodyLimitLayer::new(body_limit));
     let upload_limit = usize::try_from(config.upload_limit_bytes).unwrap_or(usize::MAX);
@@ -135,7 +153,14 @@ pub fn router(
     let jobs_for_webhooks = jobs.clone();
     let job_routes = Router::new()
         .route("/media/jobs/{id}/{file}", get(media::job_file))
-        .with_state(jobs)
+        .with_state(jobs.clone())
+        .route(
+            "/media/assets/{id}/thumbnail.jpg",
+            get(media::asset_still).with_state(media::StillState {
+                jobs: jobs.clone(),
+                makers: Arc::new(tokio::sync::Semaphore::new(STILLS_AT_ONCE)),
+            }),
+        )
         .merge(event_routes)
         .layer(RequestBodyLimitLayer::new(body_limit));
     let pages = pages.layer(RequestBodyLimitLayer::new(body_limit));
@@ -250,10 +275,12 @@ pub fn router(
 }
 
 /// Text answers (pages, server functions, JSON, CSV, CSS and scripts without a
-/// precompressed copy) compressed for clients that accept it, at a level cheap
-/// enough per request (brotli's default, 11, costs milliseconds on a large
-/// page). Video, images other than SVG, event streams and Range answers are
-/// sent as they are.
+/// precompressed copy) gzipped for clients that accept it, at a level cheap
+/// enough per request. Not brotli: setting up its encoder for every answer cut
+/// `/login` from 22,000 to 5,300 pages/s in `make bench-pages`, for a few
+/// hundred bytes saved; the large static files get brotli from their
+/// precompressed `.br` copies instead. Video, images other than SVG, event
+/// streams and Range answers are sent as they are.
 fn compression() -> tower_http::compression::CompressionLayer<
     tower_http::compression::predicate::And<
         tower_http::compression::predicate::SizeAbove,
@@ -263,6 +290,7 @@ fn compression() -> tower_http::compression::CompressionLayer<
     use tower_http::compression::predicate::{Predicate, SizeAbove};
     let text: TextCheck = compressible;
     tower_http::compression::CompressionLayer::new()
+        .no_br()
         .quality(tower_http::CompressionLevel::Precise(4))
         .compress_when(SizeAbove::new(256).and(text))
 }

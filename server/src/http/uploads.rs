@@ -15,6 +15,7 @@ use titan::assets::{self, NewUpload};
 use titan::domain::SessionUser;
 use titan::jobs::service::Jobs;
 use titan::render::MediaInfo;
+use titan::render::thumbnail::{ensure_still, still_name};
 use tokio::sync::Semaphore;
 
 #[derive(Clone, Debug)]
@@ -119,6 +120,18 @@ async fn keep(
     if let Err(e) = assets::complete(&state.jobs.db, id, &info, &file).await {
         remove(&kept).await;
         return Err(internal(user, "database", &e));
+    }
+    // The still for lists; when it cannot be made now, its first request tries again.
+    let still = state.jobs.media.asset_path(&still_name(&file));
+    let made = match state.probes.acquire().await {
+        Ok(_permit) => ensure_still(&kept, info.duration, &still)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = made {
+        tracing::warn!(asset_id = id, error = %e, "clip still not made at upload");
     }
     Ok(())
 }

@@ -157,3 +157,70 @@ async fn a_plain_http_public_url_is_not_marked_secure() {
             .is_none()
     );
 }
+
+/// A browser's request: it accepts brotli and gzip.
+async fn browser_get(app: &TestApp, path: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .header("accept", "text/html")
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn pages_are_gzipped_and_error_codes_survive_compression() {
+    let app = spawn_app().await;
+    let login = browser_get(&app, "/login").await;
+    assert_eq!(login.status(), 200);
+    assert_eq!(
+        header(&login, "content-encoding"),
+        "gzip",
+        "gzip, not brotli, for answers made per request"
+    );
+    assert!(header(&login, "vary").contains("accept-encoding"));
+    let body = login.bytes().await.unwrap();
+    assert_eq!(&body[..2], &[0x1f, 0x8b], "a gzip stream");
+
+    let wrong = app
+        .client
+        .post(app.url("/api/auth/login"))
+        .header("accept", "application/json")
+        .header("accept-encoding", "br, gzip")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(encode_form(&[
+            ("email", MARKETER_EMAIL),
+            ("password", "not the password"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401, "a server function's code, compressed");
+}
+
+#[tokio::test]
+async fn public_files_are_cached_for_a_week_and_missing_ones_not_at_all() {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(
+        site.path().join("robots.txt"),
+        "User-agent: *\nDisallow: /\n",
+    )
+    .unwrap();
+    let root = site.path().to_str().unwrap();
+    let app = spawn_app_with(&["--site-root", root]).await;
+    let robots = browser_get(&app, "/robots.txt").await;
+    assert_eq!(robots.status(), 200);
+    assert_eq!(header(&robots, "cache-control"), "public, max-age=604800");
+    assert!(
+        header(&robots, "set-cookie").is_empty(),
+        "static files set no session"
+    );
+    let missing = browser_get(&app, "/favicon.ico").await;
+    assert_eq!(missing.status(), 404);
+    assert!(
+        !header(&missing, "cache-control").contains("max-age"),
+        "a 404 is not cached: {}",
+        header(&missing, "cache-control")
+    );
+}

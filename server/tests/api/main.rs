@@ -27,5 +27,6 @@ mod security;
 mod session_end;
 mod sessions;
 mod sign_in;
+mod stills;
 mod tenancy;
 mod training;

@@ -1,5 +1,7 @@
+use crate::experiments::{api_key, rest};
 use crate::helpers::*;
 use crate::renders::wait_for;
+use reqwest::Method;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -216,14 +218,65 @@ async fn predictions_come_from_the_champion_with_its_version_and_are_logged() {
     let body: Value = bad.json().await.unwrap();
     assert_eq!(body["Invalid"][0]["field"], "cpm");
 
+    // The REST form: an API key with `read`, numbers as numbers or text.
+    app.login_ok(ADMIN_EMAIL).await;
+    let (_, reader) = api_key(&app, &["read"]).await;
+    let (_, writer) = api_key(&app, &["results:write"]).await;
+    let path = "/api/v1/models/ctr/predict";
+    let body = serde_json::json!({ "inputs": { "cpm": 15, "placement": "reels" } });
+    let answered = rest(&app, &reader, Method::POST, path, Some(body.clone())).await;
+    assert_eq!(answered.status(), 200);
+    let answered: Value = answered.json().await.unwrap();
+    assert_eq!(answered, high, "the same model, the same answer");
+    let as_text = serde_json::json!({ "inputs": { "cpm": "15", "placement": "reels" } });
+    let text: Value = rest(&app, &reader, Method::POST, path, Some(as_text))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(text["ctr"], high["ctr"]);
+    let unscoped = rest(&app, &writer, Method::POST, path, Some(body)).await;
+    assert_eq!(unscoped.status(), 403);
+    let bad = serde_json::json!({ "inputs": { "cpm": "lots" } });
+    let refused = rest(&app, &reader, Method::POST, path, Some(bad)).await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("cpm"));
+    let not_inputs = serde_json::json!({ "inputs": { "cpm": [1, 2] } });
+    let refused = rest(&app, &reader, Method::POST, path, Some(not_inputs)).await;
+    assert_eq!(refused.status(), 422);
+
+    assert_eq!(
+        logged_predictions(&app, 4).await,
+        vec!["ctr_export-v1"; 4],
+        "every prediction answered is logged with its version, refused ones are not"
+    );
+}
+
+/// The model versions of the logged predictions once `expected` are written
+/// (the log is written off the request path, within moments).
+async fn logged_predictions(app: &TestApp, expected: usize) -> Vec<String> {
     let db = &app.running.as_ref().unwrap().db;
-    let logged: Vec<String> = titan::on_pool!(db, pool => sqlx::query_scalar("SELECT model_version FROM predictions ORDER BY id")
+    let started = std::time::Instant::now();
+    loop {
+        let logged: Vec<String> = titan::on_pool!(db, pool => sqlx::query_scalar(
+            "SELECT model_version FROM predictions ORDER BY id",
+        )
         .fetch_all(pool)
         .await
         .unwrap());
-    assert_eq!(
-        logged,
-        vec!["ctr_export-v1", "ctr_export-v1"],
-        "every prediction shown is logged with its version"
-    );
+        if started.elapsed() > Duration::from_secs(10) {
+            return logged;
+        }
+        if logged.len() >= expected {
+            // A moment more: a row that should not be there would show now.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            return titan::on_pool!(db, pool => sqlx::query_scalar(
+                "SELECT model_version FROM predictions ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

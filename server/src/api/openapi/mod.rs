@@ -22,7 +22,7 @@
 use super::caller::Caller;
 use super::json::{Body, Query};
 use super::problem::{ApiError, ApiResult};
-use super::{ApiState, experiments as e, resources as r};
+use super::{ApiState, experiments as e, models as m, resources as r};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};

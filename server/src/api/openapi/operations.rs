@@ -65,6 +65,14 @@ pub fn operations(g: &mut Generators) -> Vec<Operation> {
         Op::new(
             g,
             POST,
+            "/api/v1/models/ctr/predict",
+            m::predict_ctr,
+            "Predict a CTR with the workspace's champion CTR model trained from an export: the rate, its interval from held-out calibration and the three inputs that moved it most. Logged with the model version; 404 when no such model was trained.",
+            READ,
+        ),
+        Op::new(
+            g,
+            POST,
             "/api/v1/results",
             r::results,
             "Write daily results of creatives (the rows of a results CSV); a day already stored is replaced, nothing is written when any row is refused.",

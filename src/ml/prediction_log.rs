@@ -1,0 +1,191 @@
+//! The log of served CTR predictions, written off the request path.
+//!
+//! A prediction is answered as soon as it is computed; its log row goes into a
+//! bounded queue that one task drains into multi-row INSERTs (up to
+//! [`BATCH_ROWS`] rows a statement). Writing one row per request before
+//! answering capped the endpoint at the database's commit rate.
+//!
+//! What this trades, said plainly:
+//! - A full queue (the database far behind) drops the row rather than slowing
+//!   answers; each drop is counted in `titan_prediction_log_dropped_total` on
+//!   `/metrics` and logged.
+//! - A batch the database refuses is retried once, then dropped and counted the
+//!   same way, with the error in the log.
+//! - [`PredictionLog::close`] (a graceful stop) writes everything queued before
+//!   the process ends; a `kill -9` loses at most what was queued, a fraction of
+//!   a second of predictions, never an answer already given.
+
+use crate::db::Db;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Rows one INSERT writes at most (9 values each, well under SQLite's and
+/// PostgreSQL's limits on bound parameters).
+pub const BATCH_ROWS: usize = 1000;
+/// Rows waiting at most before new ones are dropped.
+pub const QUEUE_ROWS: usize = 100_000;
+/// Wait before the one retry of a refused batch.
+const RETRY_AFTER: Duration = Duration::from_millis(200);
+
+/// Why rows are dropped, as `/metrics` labels them.
+const DROP_REASONS: [&str; 3] = ["queue full", "log closed", "database error"];
+
+/// One served prediction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PredictionRow {
+    pub workspace_id: i64,
+    pub model_id: i64,
+    pub model_version: String,
+    pub kind: &'static str,
+    /// The inputs as JSON text.
+    pub input: String,
+    pub predicted: f64,
+    pub created_by: Option<i64>,
+    pub created_at: time::OffsetDateTime,
+    pub creative_id: Option<i64>,
+}
+
+/// Counts of what the log did, for `/metrics` and for tests.
+#[derive(Debug, Default)]
+pub struct LogCounts {
+    pub written: AtomicU64,
+    pub dropped: AtomicU64,
+}
+
+/// The sending half; clone it freely. Dropping every clone ends the writer.
+#[derive(Clone, Debug)]
+pub struct PredictionLog {
+    sender: mpsc::Sender<PredictionRow>,
+    counts: Arc<LogCounts>,
+}
+
+/// The writer task, stopped by [`LogWriter::close`].
+#[derive(Debug)]
+pub struct LogWriter {
+    task: tokio::task::JoinHandle<()>,
+    stop: CancellationToken,
+}
+
+impl PredictionLog {
+    /// Starts the writer on `db` with a queue of `capacity` rows.
+    pub fn start(db: Db, capacity: usize) -> (Self, LogWriter) {
+        // Listed on /metrics from the start, so "none dropped" reads as 0.
+        for reason in DROP_REASONS {
+            metrics::counter!("titan_prediction_log_dropped_total", "reason" => reason)
+                .increment(0);
+        }
+        metrics::counter!("titan_prediction_log_written_total").increment(0);
+        let (sender, receiver) = mpsc::channel(capacity.max(1));
+        let counts = Arc::new(LogCounts::default());
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(write_batches(db, receiver, counts.clone(), stop.clone()));
+        (Self { sender, counts }, LogWriter { task, stop })
+    }
+
+    /// Queues `row`; never waits. A full or closed queue drops it (counted).
+    pub fn record(&self, row: PredictionRow) {
+        if let Err(e) = self.sender.try_send(row) {
+            let (reason, row) = match e {
+                mpsc::error::TrySendError::Full(row) => ("queue full", row),
+                mpsc::error::TrySendError::Closed(row) => ("log closed", row),
+            };
+            self.dropped(1, reason, row.workspace_id);
+        }
+    }
+
+    /// Rows written and dropped so far.
+    pub fn counts(&self) -> &LogCounts {
+        &self.counts
+    }
+
+    fn dropped(&self, rows: u64, reason: &'static str, workspace_id: i64) {
+        record_drop(&self.counts, rows, reason, workspace_id);
+    }
+}
+
+fn record_drop(counts: &LogCounts, rows: u64, reason: &'static str, workspace_id: i64) {
+    counts.dropped.fetch_add(rows, Ordering::Relaxed);
+    metrics::counter!("titan_prediction_log_dropped_total", "reason" => reason).increment(rows);
+    tracing::warn!(rows, reason, workspace_id, "prediction log rows dropped");
+}
+
+impl LogWriter {
+    /// Refuses new rows (counted as dropped) and waits until every row queued
+    /// before is written, or counted as dropped when the database refuses it.
+    pub async fn close(self) {
+        self.stop.cancel();
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "prediction log writer failed");
+        }
+    }
+}
+
+async fn write_batches(
+    db: Db,
+    mut receiver: mpsc::Receiver<PredictionRow>,
+    counts: Arc<LogCounts>,
+    stop: CancellationToken,
+) {
+    let mut batch = Vec::with_capacity(BATCH_ROWS);
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            received = receiver.recv_many(&mut batch, BATCH_ROWS) => {
+                if received == 0 {
+                    break;
+                }
+            }
+            () = stop.cancelled(), if !closing => {
+                // What is queued is still received, then `recv_many` gives 0.
+                receiver.close();
+                closing = true;
+                continue;
+            }
+        }
+        let rows = batch.len() as u64;
+        let mut outcome = insert(&db, &batch).await;
+        if let Err(e) = &outcome {
+            tracing::warn!(rows, error = %e, "prediction log batch refused; retrying once");
+            tokio::time::sleep(RETRY_AFTER).await;
+            outcome = insert(&db, &batch).await;
+        }
+        match outcome {
+            Ok(()) => {
+                counts.written.fetch_add(rows, Ordering::Relaxed);
+                metrics::counter!("titan_prediction_log_written_total").increment(rows);
+            }
+            Err(e) => {
+                tracing::error!(rows, error = %e, "prediction log batch lost");
+                record_drop(&counts, rows, "database error", batch[0].workspace_id);
+            }
+        }
+        batch.clear();
+    }
+}
+
+/// Writes `rows` in one statement.
+async fn insert(db: &Db, rows: &[PredictionRow]) -> crate::error::Result<()> {
+    crate::on_pool!(db, pool => {
+        let mut query = sqlx::QueryBuilder::new(
+            "INSERT INTO predictions (workspace_id, model_id, model_version, kind, input, \
+             predicted, created_by, created_at, creative_id) ",
+        );
+        query.push_values(rows, |mut values, row| {
+            values
+                .push_bind(row.workspace_id)
+                .push_bind(row.model_id)
+                .push_bind(row.model_version.as_str())
+                .push_bind(row.kind)
+                .push_bind(row.input.as_str())
+                .push_bind(row.predicted)
+                .push_bind(row.created_by)
+                .push_bind(row.created_at)
+                .push_bind(row.creative_id);
+        });
+        query.build().execute(pool).await?;
+    });
+    Ok(())
+}
