@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export LEPTOS_OUTPUT_NAME := titan
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run watch test setup build release fmt bench-render bench-ml bench-experiments bench-pages bench-dashboard
+.PHONY: run watch test setup build release fmt bench-render bench-ml bench-experiments bench-pages bench-dashboard bench-predict
 
 run: setup
 	cargo leptos serve
@@ -58,3 +58,10 @@ bench-pages: setup
 bench-dashboard: setup
 	cargo build --release --quiet -p titan-server --example bench_dashboard
 	scripts/with-postgres.sh sh -c 'TITAN_BENCH_POSTGRES_URL=$$TITAN_TEST_POSTGRES_URL target/release/examples/bench_dashboard'
+
+# CTR predictions/s and p50/p99 over HTTP (session and API key) with a 30-feature
+# model, the prediction log's rows against predictions answered, and a bare axum
+# handler for scale; on SQLite and on a throw-away PostgreSQL; release mode.
+bench-predict: setup
+	cargo build --release --quiet -p titan-server --example bench_predict
+	scripts/with-postgres.sh sh -c 'TITAN_BENCH_POSTGRES_URL=$$TITAN_TEST_POSTGRES_URL target/release/examples/bench_predict'

@@ -21,8 +21,13 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Serve the web application (the default).
+    /// Serve the web application (the default), with a job worker unless
+    /// TITAN_WORKER=false.
     Serve,
+    /// Run jobs and schedules only: no web application, and on TITAN_ADDR only
+    /// /healthz, /readyz and /metrics. Run beside web processes started with
+    /// TITAN_WORKER=false, on the same database and media storage.
+    Worker,
     /// Apply database migrations and exit.
     Migrate,
     /// Create an account. The password is read from TITAN_NEW_PASSWORD, or from the

@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod background;
 pub mod cli;
 pub mod config;
 pub mod demo_credentials;
@@ -18,8 +19,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 use titan::db::Db;
+use titan::jobs::JobQueue;
 use titan::jobs::service::Jobs;
-use titan::jobs::{JobEnv, JobQueue, WorkerHandle};
 use titan::media::MediaDirs;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -69,7 +70,7 @@ fn demo_credentials_path(config: &Config) -> Option<PathBuf> {
 }
 
 /// Queueing and acting on jobs, on `db` with the configured queue and media.
-fn jobs_service(db: &Db, config: &Config) -> Jobs {
+pub(crate) fn jobs_service(db: &Db, config: &Config) -> Jobs {
     Jobs {
         db: db.clone(),
         queue: JobQueue::new(db, config.queue_timing()),
@@ -153,11 +154,9 @@ pub struct Running {
     pub sign_in: titan::accounts::SignIn,
     /// Champion models in memory and the prediction log's queue.
     pub ctr: titan::ml::predict::CtrServing,
-    worker: Option<WorkerHandle>,
+    background: background::Background,
     /// Writes the prediction log; closed after the last request is answered.
     prediction_writer: Option<titan::ml::prediction_log::LogWriter>,
-    /// Stops the schedules' ticking.
-    schedules: tokio_util::sync::CancellationToken,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -181,10 +180,7 @@ impl Running {
     /// After the last request: stops schedules and the worker, writes the
     /// queued prediction log rows, closes the pool.
     async fn finish(&mut self) {
-        self.schedules.cancel();
-        if let Some(worker) = self.worker.take() {
-            worker.stop().await;
-        }
+        self.background.stop().await;
         if let Some(writer) = self.prediction_writer.take() {
             writer.close().await;
         }
@@ -230,36 +226,7 @@ pub async fn start(
     let jobs = jobs_service(&db, &config);
     let integrations =
         integrations::integrations(&db, &config).map_err(StartError::Integrations)?;
-    let queue = jobs.queue.clone();
-    let worker = if config.worker {
-        let requeued = queue.requeue_lost(&db).await.map_err(StartError::Requeue)?;
-        if !requeued.is_empty() {
-            tracing::warn!(jobs = ?requeued, "queued jobs that a stopped process had recorded but not queued");
-        }
-        let env = JobEnv {
-            db: db.clone(),
-            media,
-            job_timeout: Duration::from_secs(config.job_timeout_secs),
-            integrations: integrations.clone(),
-        };
-        Some(
-            titan::jobs::worker::spawn(queue, env, config.worker_settings())
-                .map_err(StartError::Worker)?,
-        )
-    } else {
-        None
-    };
-    let schedules = tokio_util::sync::CancellationToken::new();
-    if config.worker && config.schedules {
-        let settings = titan::learning::scheduler::ScheduleSettings {
-            retrain_min_new: config.retrain_min_new,
-            webhook_days: config.webhook_retention_days,
-            tick: Duration::from_millis(config.schedule_tick_ms),
-            ..Default::default()
-        };
-        let scheduler = titan::learning::scheduler::Scheduler::new(jobs.clone(), settings);
-        tokio::spawn(scheduler.run(schedules.clone()));
-    }
+    let background = background::Background::start(&db, &config, &jobs, &integrations).await?;
     if config.tls {
         tracing::warn!("TITAN_TLS is deprecated: set TITAN_PUBLIC_URL=https://your.host instead");
     }
@@ -321,15 +288,14 @@ pub async fn start(
         jobs,
         sign_in,
         ctr,
-        worker,
+        background,
         prediction_writer: Some(prediction_writer),
-        schedules,
         shutdown: Some(tx),
         task,
     })
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for Ctrl-C");

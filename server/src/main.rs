@@ -1,6 +1,7 @@
 //! Entry point: parse the command line, set up logs, run the command.
 
 use std::process::ExitCode;
+use titan_server::background::start_worker;
 use titan_server::cli::{Cli, Command, parse_email, parse_role, read_new_password};
 use titan_server::{open_database, seed_demo, start, telemetry};
 
@@ -31,6 +32,15 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .wait()
                 .await
                 .map_err(|e| format!("server failed: {e}"))
+        }
+        Command::Worker => {
+            let worker = start_worker(db, &config, true)
+                .await
+                .map_err(|e| e.to_string())?;
+            worker
+                .wait()
+                .await
+                .map_err(|e| format!("worker failed: {e}"))
         }
         Command::Migrate => {
             println!("migrations applied ({})", db.backend());

@@ -106,10 +106,7 @@ pub fn router(
         .route("/analytics/export.csv", get(analytics_export::export))
         .with_state(db.clone());
 
-    let health = Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .with_state(db.clone());
+    let health = health_routes(&db);
 
     let body_limit = usize::try_from(config.body_limit_bytes).unwrap_or(usize::MAX);
     let rest = crate::api::router(Arc::new(crate::api::ApiParts {
@@ -188,22 +185,7 @@ pub fn router(
                     public_origin: config.public_url.as_ref().map(|u| u.origin.clone()),
                 }),
         )
-        .merge(
-            Router::new()
-                .route("/metrics", get(metrics::metrics))
-                .with_state(metrics::MetricsState {
-                    db: db.clone(),
-                    allow: Arc::new(
-                        config
-                            .metrics_allow
-                            .iter()
-                            .map(|ip| ip.to_canonical())
-                            .collect(),
-                    ),
-                    token: config.metrics_token.as_deref().map(Arc::from),
-                    integrations: integrations.clone(),
-                }),
-        )
+        .merge(metrics_routes(&db, config, &integrations))
         .layer(RequestBodyLimitLayer::new(body_limit.min(1024 * 1024)));
 
     let sessions = SessionManagerLayer::new(session_store)
@@ -272,6 +254,54 @@ pub fn router(
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         // Outermost: the id above is always the server's own.
         .layer(from_fn(errors::distrust_client_request_id))
+}
+
+/// `/healthz` and `/readyz`.
+fn health_routes(db: &Db) -> Router {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(db.clone())
+}
+
+/// `/metrics`, for the configured addresses or the bearer token.
+fn metrics_routes(
+    db: &Db,
+    config: &Config,
+    integrations: &titan::integrations::Integrations,
+) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::metrics))
+        .with_state(metrics::MetricsState {
+            db: db.clone(),
+            allow: Arc::new(
+                config
+                    .metrics_allow
+                    .iter()
+                    .map(|ip| ip.to_canonical())
+                    .collect(),
+            ),
+            token: config.metrics_token.as_deref().map(Arc::from),
+            integrations: integrations.clone(),
+        })
+}
+
+/// What a worker process (`titan-server worker`) answers on its port: health,
+/// readiness and metrics, nothing of the web application.
+pub fn worker_router(
+    db: &Db,
+    config: &Config,
+    integrations: &titan::integrations::Integrations,
+) -> Router {
+    metrics::install();
+    health_routes(db)
+        .merge(metrics_routes(db, config, integrations))
+        .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .layer(from_fn_with_state(
+            client_ip::TrustedProxies(Arc::new(config.trusted_proxies.clone())),
+            client_ip::resolve,
+        ))
+        .layer(TraceLayer::new_for_http())
 }
 
 /// Text answers (pages, server functions, JSON, CSV, CSS and scripts without a

@@ -1,0 +1,185 @@
+//! The work a process does besides answering requests: the job worker and the
+//! recurring schedules. `titan-server serve` runs them in-process unless
+//! `TITAN_WORKER=false`; `titan-server worker` runs only them, with a port that
+//! answers health, readiness and metrics and nothing else.
+
+use crate::config::Config;
+use crate::{StartError, jobs_service, shutdown_signal};
+use axum::serve::ListenerExt;
+use std::net::SocketAddr;
+use std::time::Duration;
+use titan::db::Db;
+use titan::integrations::Integrations;
+use titan::jobs::service::Jobs;
+use titan::jobs::{JobEnv, WorkerHandle};
+use titan::media::MediaDirs;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// A running job worker and schedules.
+pub struct Background {
+    worker: Option<WorkerHandle>,
+    schedules: CancellationToken,
+}
+
+impl Background {
+    /// Starts the worker (and the schedules, when `config.schedules`) if
+    /// `config.worker`; otherwise nothing runs.
+    pub async fn start(
+        db: &Db,
+        config: &Config,
+        jobs: &Jobs,
+        integrations: &Integrations,
+    ) -> Result<Self, StartError> {
+        let schedules = CancellationToken::new();
+        if !config.worker {
+            return Ok(Self {
+                worker: None,
+                schedules,
+            });
+        }
+        let queue = jobs.queue.clone();
+        let requeued = queue.requeue_lost(db).await.map_err(StartError::Requeue)?;
+        if !requeued.is_empty() {
+            tracing::warn!(jobs = ?requeued, "queued jobs that a stopped process had recorded but not queued");
+        }
+        let env = JobEnv {
+            db: db.clone(),
+            media: MediaDirs::new(&config.media_dir),
+            job_timeout: Duration::from_secs(config.job_timeout_secs),
+            integrations: integrations.clone(),
+        };
+        let worker = titan::jobs::worker::spawn(queue, env, config.worker_settings())
+            .map_err(StartError::Worker)?;
+        if config.schedules {
+            let settings = titan::learning::scheduler::ScheduleSettings {
+                retrain_min_new: config.retrain_min_new,
+                webhook_days: config.webhook_retention_days,
+                tick: Duration::from_millis(config.schedule_tick_ms),
+                ..Default::default()
+            };
+            let scheduler = titan::learning::scheduler::Scheduler::new(jobs.clone(), settings);
+            tokio::spawn(scheduler.run(schedules.clone()));
+        }
+        Ok(Self {
+            worker: Some(worker),
+            schedules,
+        })
+    }
+
+    /// Stops the schedules' ticking and the worker (jobs in flight are left to
+    /// be taken up again, as after a crash).
+    pub async fn stop(&mut self) {
+        self.schedules.cancel();
+        if let Some(worker) = self.worker.take() {
+            worker.stop().await;
+        }
+    }
+}
+
+/// A `titan-server worker` process: jobs and schedules, and a port for health.
+pub struct WorkerProcess {
+    /// The health port's address.
+    pub addr: SocketAddr,
+    pub db: Db,
+    background: Background,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+/// Starts the worker and schedules of `config` (whatever `TITAN_WORKER` says)
+/// and answers `/healthz`, `/readyz` and `/metrics` on `config.addr`.
+pub async fn start_worker(
+    db: Db,
+    config: &Config,
+    shutdown_on_signal: bool,
+) -> Result<WorkerProcess, StartError> {
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.addr,
+        source,
+    })?;
+    let mut config = config.clone();
+    config.addr = addr;
+    config.worker = true;
+    titan::render::process::set_memory_limit_mb(config.ffmpeg_memory_mb);
+    MediaDirs::new(&config.media_dir)
+        .ensure()
+        .map_err(|source| StartError::Media {
+            dir: config.media_dir.clone(),
+            source,
+        })?;
+    let jobs = jobs_service(&db, &config);
+    let integrations =
+        crate::integrations::integrations(&db, &config).map_err(StartError::Integrations)?;
+    let background = Background::start(&db, &config, &jobs, &integrations).await?;
+    let app = crate::http::worker_router(&db, &config, &integrations);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let stop = async move {
+            if shutdown_on_signal {
+                tokio::select! {
+                    _ = rx => {}
+                    _ = shutdown_signal() => {}
+                }
+            } else if rx.await.is_err() {
+                tracing::warn!("shutdown handle dropped; stopping");
+            }
+        };
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::warn!(error = %e, "cannot set TCP_NODELAY on a connection");
+            }
+        });
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop)
+        .await
+    });
+    tracing::info!(%addr, "worker running; health on this address");
+    Ok(WorkerProcess {
+        addr,
+        db,
+        background,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+impl WorkerProcess {
+    /// Stops the health port, the worker and the schedules; closes the pool.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take()
+            && tx.send(()).is_err()
+        {
+            tracing::warn!("health server already stopped");
+        }
+        if let Err(e) = self.finish().await {
+            tracing::error!(error = %e, "health server stopped with an error");
+        }
+    }
+
+    /// Runs until a shutdown signal.
+    pub async fn wait(mut self) -> std::io::Result<()> {
+        self.finish().await
+    }
+
+    async fn finish(&mut self) -> std::io::Result<()> {
+        let result = match (&mut self.task).await {
+            Ok(result) => result,
+            Err(e) => Err(std::io::Error::other(e)),
+        };
+        self.background.stop().await;
+        self.db.close().await;
+        result
+    }
+}

@@ -1,0 +1,271 @@
+//! Shared by the tests that start the real binary as separate processes.
+// Each test crate uses some of these helpers, not all.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+pub const EMAIL: &str = "ops@example.com";
+pub const PASSWORD: &str = "durability test password";
+
+/// The real binary, started with `env` (and `args`: a command such as `worker`).
+pub struct Server {
+    pub env: Vec<(String, String)>,
+    pub args: Vec<String>,
+    child: Option<Child>,
+}
+
+impl Server {
+    pub fn new(env: Vec<(String, String)>) -> Self {
+        Server {
+            env,
+            args: Vec::new(),
+            child: None,
+        }
+    }
+
+    pub fn start(&mut self) {
+        let child = Command::new(env!("CARGO_BIN_EXE_titan-server"))
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .args(&self.args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start titan-server");
+        self.child = Some(child);
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill_9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("kill -9");
+            child.wait().expect("reap");
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill_9();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub async fn database_url(dir: &Path, test: &str) -> String {
+    match std::env::var("TITAN_TEST_POSTGRES_URL") {
+        Ok(admin) => {
+            use sqlx::Connection;
+            let name = format!("titan_{test}_{}", std::process::id());
+            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
+        }
+        Err(_) => format!("sqlite:{}", dir.join("titan.db").display()),
+    }
+}
+
+pub async fn wait_ready(client: &reqwest::Client, base: &str) {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            && r.status() == 200
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("server not ready");
+}
+
+pub async fn jobs(client: &reqwest::Client, base: &str) -> Vec<Value> {
+    client
+        .post(format!("{base}/api/jobs/list"))
+        .header("accept", "application/json")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+pub fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(walk(&path));
+            } else {
+                out.push(path.display().to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Rows of `sql` (a COUNT) in the database at `url`.
+pub async fn count(url: &str, sql: &'static str) -> i64 {
+    use sqlx::Connection;
+    if url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+    }
+}
+
+/// Creates the marketer account with the operator command, on `env`'s database.
+pub fn create_marketer(env: &[(String, String)]) {
+    let created = Command::new(env!("CARGO_BIN_EXE_titan-server"))
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .args(["create-user", "--email", EMAIL, "--role", "marketer"])
+        .output()
+        .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+}
+
+/// A browser session of the marketer on the server at `base`.
+pub async fn signed_in(base: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_provider(std::sync::Arc::new(reqwest::cookie::Jar::default()))
+        .build()
+        .unwrap();
+    wait_ready(&client, base).await;
+    let login = client
+        .post(format!("{base}/api/auth/login"))
+        .header("accept", "application/json")
+        .form(&[("email", EMAIL), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    client
+}
+
+/// Uploads a `seconds`-long test clip made in `dir`; its asset id.
+pub async fn upload_clip(client: &reqwest::Client, base: &str, dir: &Path, seconds: u32) -> String {
+    use reqwest::multipart::{Form, Part};
+    let clip = dir.join("clip.mp4");
+    titan::render::test_media::generate_clip(&clip, seconds, 640, 360, 0.0).expect("test clip");
+    let form = Form::new().part(
+        "file",
+        Part::bytes(std::fs::read(&clip).unwrap()).file_name("clip.mp4"),
+    );
+    let asset: Value = client
+        .post(format!("{base}/api/v1/assets"))
+        .header("accept", "application/json")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    asset["id"].as_i64().expect("uploaded").to_string()
+}
+
+/// Queues a render of `scenes` of the asset in 9:16 and 1:1.
+pub async fn queue_render(client: &reqwest::Client, base: &str, asset_id: &str, scenes: &str) {
+    let queued = client
+        .post(format!("{base}/api/renders/queue"))
+        .header("accept", "application/json")
+        .form(&[
+            ("asset_id", asset_id),
+            ("scenes", scenes),
+            ("formats[0]", "9:16"),
+            ("formats[1]", "1:1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queued.status(), 200);
+}
+
+/// The ids of jobs running with more than 5 % done, once there are any.
+pub async fn running_jobs(client: &reqwest::Client, base: &str) -> Vec<i64> {
+    let started = Instant::now();
+    loop {
+        let list = jobs(client, base).await;
+        let running: Vec<i64> = list
+            .iter()
+            .filter(|j| j["status"] == "running" && j["progress"].as_i64().unwrap_or(0) > 5)
+            .map(|j| j["id"].as_i64().unwrap())
+            .collect();
+        if !running.is_empty() {
+            return running;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no job started: {list:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Every job once all `expected` succeeded (fails on a lost or failed one).
+pub async fn all_succeeded(client: &reqwest::Client, base: &str, expected: usize) -> Vec<Value> {
+    let started = Instant::now();
+    loop {
+        let list = jobs(client, base).await;
+        assert_eq!(list.len(), expected, "a job was lost");
+        if list.iter().all(|j| j["status"] == "succeeded") {
+            return list;
+        }
+        let bad: Vec<&Value> = list
+            .iter()
+            .filter(|j| ["failed", "dead", "cancelled"].contains(&j["status"].as_str().unwrap()))
+            .collect();
+        assert!(bad.is_empty(), "jobs ended badly: {bad:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(240),
+            "jobs did not finish: {list:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Checks job `id`'s outputs: each format once, nothing else, `seconds` long
+/// with sound.
+pub async fn outputs_once(media: &Path, id: i64, seconds: f64) {
+    let job_dir = media.join("jobs").join(id.to_string());
+    let mut files: Vec<String> = std::fs::read_dir(&job_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        vec!["1x1.jpg", "1x1.mp4", "9x16.jpg", "9x16.mp4"],
+        "job {id}: each output exactly once, nothing else"
+    );
+    for video in ["1x1.mp4", "9x16.mp4"] {
+        let probe = titan::render::probe(&job_dir.join(video))
+            .await
+            .unwrap_or_else(|e| panic!("job {id} {video}: {e}"));
+        assert!(
+            (probe.duration - seconds).abs() <= 0.1,
+            "job {id} {video}: {probe:?}"
+        );
+        assert!(probe.has_audio);
+    }
+}
