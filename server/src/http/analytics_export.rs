@@ -1,26 +1,66 @@
 //! `GET /analytics/export.csv?…`: the Analytics page's creative table as CSV,
 //! every page of it, for the same query string (filters and sort) the page
-//! shows. Signed-in users only; their own workspace only.
+//! shows. Signed-in users only; their own workspace only. An export reads up to
+//! 100,000 lines, so each person may start a few a minute
+//! ([`EXPORTS_PER_MINUTE`]); past that, 429 with `Retry-After`.
 
 use axum::Extension;
 use axum::extract::{Query, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use titan::analytics::{TABLE_EXPORT_LIMIT, creative_count, creative_table};
 use titan::db::Db;
 use titan::domain::dashboard_query::DashboardQuery;
 use titan_app::dashboard::table::{EXPORT_HEADINGS, line_cells};
 use titan_app::guard::CurrentUser;
 
+/// Exports one person may start per minute (and at once).
+pub const EXPORTS_PER_MINUTE: u32 = 6;
+
+/// The database and the per-person export limit.
+#[derive(Clone)]
+pub struct ExportState {
+    pub db: Db,
+    pub limiter: Arc<DefaultKeyedRateLimiter<i64>>,
+}
+
+impl ExportState {
+    pub fn new(db: Db) -> Self {
+        let per_minute = NonZeroU32::new(EXPORTS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
+        Self {
+            db,
+            limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+        }
+    }
+}
+
 pub async fn export(
-    State(db): State<Db>,
+    State(state): State<ExportState>,
     user: Option<Extension<CurrentUser>>,
     Query(query): Query<DashboardQuery>,
 ) -> Response {
     let Some(Extension(CurrentUser(user))) = user else {
         return (StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response();
     };
+    if let Err(not_until) = state.limiter.check_key(&user.id) {
+        let wait = not_until
+            .wait_time_from(DefaultClock::default().now())
+            .as_secs()
+            .saturating_add(1);
+        tracing::warn!(user_id = user.id, "analytics exports over the limit");
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(RETRY_AFTER, wait.to_string())],
+            format!("At most {EXPORTS_PER_MINUTE} exports a minute; try again in {wait} seconds."),
+        )
+            .into_response();
+    }
+    let db = &state.db;
     let today = time::OffsetDateTime::now_utc().date();
     let parsed = match query.parse(today) {
         Ok(p) => p,
@@ -42,7 +82,7 @@ pub async fn export(
             .into_response()
     };
     // Counted first: a selection past the limit is refused before it is read.
-    let total = match creative_count(&db, user.workspace_id, &parsed.filter).await {
+    let total = match creative_count(db, user.workspace_id, &parsed.filter).await {
         Ok(n) => n,
         Err(e) => return failed(e),
     };
@@ -56,7 +96,7 @@ pub async fn export(
             .into_response();
     }
     let table = match creative_table(
-        &db,
+        db,
         user.workspace_id,
         &parsed.filter,
         parsed.sort,

@@ -104,7 +104,7 @@ pub fn router(
 
     let exports = Router::new()
         .route("/analytics/export.csv", get(analytics_export::export))
-        .with_state(db.clone());
+        .with_state(analytics_export::ExportState::new(db.clone()));
 
     let health = health_routes(&db);
 

@@ -4,7 +4,7 @@
 //! and on PostgreSQL.
 
 use crate::helpers::*;
-use crate::people::{MARKETER_B, second_workspace};
+use crate::people::{MARKETER_B, other_browser, second_workspace};
 use crate::renders::upload_clip;
 use crate::results::{create_on, import};
 use serde_json::Value;
@@ -267,6 +267,42 @@ async fn the_csv_export_is_the_table_with_all_its_pages() {
         .await
         .unwrap();
     assert_eq!(anonymous.status(), 401);
+
+    // Each export reads the whole table: a few a minute per person, then 429.
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let response = app
+            .client
+            .get(app.url("/analytics/export.csv?range=7d"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+        if response.status() == 429 {
+            let wait: u64 = response.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((1..=11).contains(&wait), "Retry-After {wait}");
+            break;
+        }
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    assert!(statuses.len() >= 5, "the first exports pass: {statuses:?}");
+    let other = other_browser(&app);
+    other.login_ok(ADMIN_EMAIL).await;
+    let theirs = other
+        .client
+        .get(other.url("/analytics/export.csv?range=7d"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        theirs.status(),
+        200,
+        "another person's exports are their own"
+    );
 }
 
 #[tokio::test]
