@@ -53,6 +53,8 @@ pub mod quotas;
 pub mod render;
 #[cfg(feature = "server")]
 pub mod results_import;
+#[cfg(feature = "server")]
+pub mod short_cache;
 
 #[cfg(feature = "server")]
 pub use error::{Error, Result};

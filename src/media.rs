@@ -18,6 +18,7 @@ impl MediaDirs {
     pub fn ensure(&self) -> std::io::Result<()> {
         for dir in [
             self.assets(),
+            self.stills(),
             self.root.join("jobs"),
             self.tmp(),
             self.training(),
@@ -33,6 +34,17 @@ impl MediaDirs {
 
     pub fn assets(&self) -> PathBuf {
         self.root.join("assets")
+    }
+
+    /// Stills of uploaded clips, named after the clip's file.
+    pub fn stills(&self) -> PathBuf {
+        self.root.join("stills")
+    }
+
+    /// The still of the asset stored as `file`.
+    pub fn still_path(&self, file: &str) -> PathBuf {
+        self.stills()
+            .join(crate::render::thumbnail::still_name(file))
     }
 
     /// Uploaded training data (CSV exports).

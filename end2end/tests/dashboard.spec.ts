@@ -122,6 +122,20 @@ test("a marketer reads the overview, filters, sorts, pages and exports the analy
     .click();
   await expect(page).toHaveURL(/\/campaigns\/\d+/);
   await hydrated(page);
+  // Every creative shows the still of its clip, loaded, or says it has none.
+  const rows = page.getByTestId("creative-scores").locator("tr[data-creative]");
+  expect(await rows.count()).toBeGreaterThan(0);
+  for (const row of await rows.all()) {
+    const still = row.locator("img[data-still]");
+    if ((await still.count()) === 1) {
+      await still.scrollIntoViewIfNeeded();
+      await expect
+        .poll(() => still.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+        .toBeGreaterThan(0);
+    } else {
+      await expect(row).toContainText("No clip");
+    }
+  }
   await page.screenshot({ path: `${SHOTS}/campaign.png`, fullPage: true });
   expect(problems).toEqual([]);
 });

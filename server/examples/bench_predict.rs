@@ -264,8 +264,10 @@ async fn run(label: &str, postgres: Option<&str>) {
     );
     let ctr = running.ctr.clone();
     running.stop().await;
-    let written = ctr.log.counts().written.load(Ordering::Relaxed);
-    let dropped = ctr.log.counts().dropped.load(Ordering::Relaxed);
+    let counts = ctr.log.counts();
+    let answered = counts.recorded.load(Ordering::Relaxed);
+    let written = counts.written.load(Ordering::Relaxed);
+    let dropped = counts.dropped.load(Ordering::Relaxed);
     let db = titan_server::open_database(&config)
         .await
         .expect("database");
@@ -276,8 +278,9 @@ async fn run(label: &str, postgres: Option<&str>) {
         .await
         .expect("count"));
     db.close().await;
-    // The check request, then every request wrk completed.
-    let answered = 1 + session.requests + rest.requests;
+    // wrk counts the requests it saw answered before it stopped; the server
+    // answered those in flight at that moment too.
+    let seen = 1 + session.requests + rest.requests;
 
     println!(
         "{label}: CTR predictions over loopback, {FEATURES}-feature model ({}), \
@@ -301,8 +304,8 @@ async fn run(label: &str, postgres: Option<&str>) {
         );
     }
     println!(
-        "  prediction log: {answered} answered, {rows} rows written ({written} by the writer), {dropped} dropped{}",
-        if rows as u64 == answered && dropped == 0 {
+        "  prediction log: {answered} predictions answered ({seen} seen by wrk), {rows} rows written ({written} by the writer), {dropped} dropped{}",
+        if rows as u64 == answered && written == answered && dropped == 0 {
             ""
         } else {
             "  <- MISMATCH"

@@ -160,6 +160,12 @@ pub struct Config {
     #[arg(long, env = "TITAN_FFMPEG_MEMORY_MB", default_value_t = titan::render::process::DEFAULT_MEMORY_LIMIT_MB, value_parser = clap::value_parser!(u64).range(0..=1_048_576))]
     pub ffmpeg_memory_mb: u64,
 
+    /// How long a session and its signed-in person are answered from memory, in
+    /// milliseconds (0: read every request). Changes made by this process take
+    /// effect at once; a session ended by another process lasts here at most this.
+    #[arg(long, env = "TITAN_SESSION_CACHE_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub session_cache_ms: u64,
+
     /// Longest a champion model stays cached in memory, in milliseconds, when no
     /// change reaches this process (changes made here drop it at once).
     #[arg(long, env = "TITAN_MODEL_CACHE_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=3_600_000))]

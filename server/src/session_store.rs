@@ -6,20 +6,41 @@
 //! sessions, `titan::accounts::end_sessions_of_user`) and when it was created: a
 //! session lives at most `max_lifetime` whatever its activity. Saving never brings
 //! back a session that was ended while a request of it was running.
+//!
+//! Every request of a signed-in person reads its session: a short cache
+//! (`TITAN_SESSION_CACHE_MS`, one second by default) answers repeated reads
+//! from memory. Sessions this process saves or deletes are updated in it at
+//! once, and any change to who may do what (`titan::accounts::changes`) empties
+//! it; a session ended by another process stays usable here at most that long.
 
 use async_trait::async_trait;
+use std::sync::Arc;
+use titan::accounts::changes::accounts_generation;
 use titan::db::Db;
 use titan::on_pool;
+use titan::short_cache::ShortCache;
 use titan_app::guard::USER_ID_KEY;
 use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result};
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct DbSessionStore {
     db: Db,
     max_lifetime_secs: i64,
+    cache: Arc<ShortCache<Id, Record>>,
 }
+
+impl std::fmt::Debug for DbSessionStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbSessionStore")
+            .field("max_lifetime_secs", &self.max_lifetime_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sessions the cache holds at most.
+const CACHED_SESSIONS: usize = 100_000;
 
 /// The signed-in user a session record holds, if any.
 fn user_of(record: &Record) -> Option<i64> {
@@ -45,7 +66,22 @@ impl DbSessionStore {
         Self {
             db,
             max_lifetime_secs: max_lifetime.whole_seconds(),
+            cache: Arc::new(ShortCache::new(
+                std::time::Duration::ZERO,
+                1,
+                accounts_generation,
+            )),
         }
+    }
+
+    /// The store with reads kept in memory for `lifetime` (zero: not at all).
+    pub fn with_cache(mut self, lifetime: std::time::Duration) -> Self {
+        self.cache = Arc::new(ShortCache::new(
+            lifetime,
+            CACHED_SESSIONS,
+            accounts_generation,
+        ));
+        self
     }
 
     /// Sessions created at or before this instant have outlived `max_lifetime`.
@@ -115,6 +151,8 @@ impl SessionStore for DbSessionStore {
             .map_err(backend)?
             .rows_affected());
             if inserted == 1 {
+                self.cache
+                    .put(record.id, record.clone(), self.cache.generation());
                 return Ok(());
             }
             // A 128-bit id collided: draw another.
@@ -127,6 +165,7 @@ impl SessionStore for DbSessionStore {
     /// stays gone.
     async fn save(&self, record: &Record) -> Result<()> {
         let data = encode(record)?;
+        let generation = self.cache.generation();
         let updated = on_pool!(&self.db, pool => sqlx::query(
             "UPDATE sessions SET data = $2, expires_at = $3, user_id = $4 WHERE id = $1",
         )
@@ -139,12 +178,21 @@ impl SessionStore for DbSessionStore {
         .map_err(backend)?
         .rows_affected());
         if updated == 0 {
+            self.cache.remove(&record.id);
             tracing::info!("a session ended during its request was not saved again");
+        } else {
+            self.cache.put(record.id, record.clone(), generation);
         }
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
+        if let Some(record) = self.cache.get(id)
+            && record.expiry_date > time::OffsetDateTime::now_utc()
+        {
+            return Ok(Some(record));
+        }
+        let generation = self.cache.generation();
         let row: Option<(String, i64)> = on_pool!(&self.db, pool => sqlx::query_as(
             "SELECT data, expires_at FROM sessions \
              WHERE id = $1 AND expires_at > $2 AND created_at > $3",
@@ -161,14 +209,17 @@ impl SessionStore for DbSessionStore {
         let data = serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string()))?;
         let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at)
             .map_err(|e| Error::Decode(e.to_string()))?;
-        Ok(Some(Record {
+        let record = Record {
             id: *id,
             data,
             expiry_date,
-        }))
+        };
+        self.cache.put(*id, record.clone(), generation);
+        Ok(Some(record))
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
+        self.cache.remove(id);
         on_pool!(&self.db, pool => {
             sqlx::query("DELETE FROM sessions WHERE id = $1")
                 .bind(id.to_string())
@@ -176,6 +227,8 @@ impl SessionStore for DbSessionStore {
                 .await
                 .map_err(backend)?;
         });
+        // Again: a read between the first removal and the delete may have kept it.
+        self.cache.remove(id);
         Ok(())
     }
 }

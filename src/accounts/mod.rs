@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod actor;
+pub mod changes;
 pub mod limits;
 pub mod login;
 pub mod password;

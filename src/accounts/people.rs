@@ -250,6 +250,7 @@ async fn apply(db: &Db, actor: &SessionUser, user_id: i64, change: Change) -> Re
             }
         }
     });
+    super::changes::accounts_changed();
     get(db, actor, user_id).await
 }
 
@@ -322,6 +323,7 @@ pub async fn reset_password(db: &Db, actor: &SessionUser, user_id: i64) -> Resul
             .execute(&mut *tx)
             .await?;
     });
+    super::changes::accounts_changed();
     tracing::info!(user_id, by = actor.id, "password reset; new link issued");
     super::sessions::end_sessions_of_user(db, user_id, None).await?;
     link_for(target, token, expires)

@@ -25,6 +25,7 @@ pub async fn end_sessions_of_user(db: &Db, user_id: i64, except: Option<&str>) -
             .await?
             .rows_affected(),
     });
+    super::changes::accounts_changed();
     tracing::info!(
         user_id,
         ended,

@@ -103,6 +103,7 @@ pub async fn redeem(db: &Db, token: &str, password: String) -> Result<i64> {
             .await?;
         user_id
     });
+    super::changes::accounts_changed();
     tracing::info!(user_id, "password chosen through a one-time link");
     super::sessions::end_sessions_of_user(db, user_id, None).await?;
     Ok(user_id)

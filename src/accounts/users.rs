@@ -216,6 +216,7 @@ async fn replace_password(
             .await?
             .rows_affected()
     });
+    super::changes::accounts_changed();
     tracing::info!(user_id, sessions_ended = ended, "password changed");
     Ok(())
 }

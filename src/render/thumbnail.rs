@@ -1,7 +1,7 @@
 //! Still frames of uploaded clips, for the lists that show creatives (the
 //! campaign page). A still is made once per clip, when it is uploaded or the
 //! first time it is asked for (clips uploaded before stills existed, the demo's
-//! videos), and kept beside the clip. It is written under a temporary name and
+//! videos), and kept in the media directory's `stills/`. It is written under a temporary name and
 //! renamed, so two requests for the same still at once both end with a whole
 //! file and a reader never sees half of one.
 
@@ -33,7 +33,7 @@ pub enum StillError {
     Io(#[from] std::io::Error),
 }
 
-/// Name of the still of the clip stored as `file` (beside it).
+/// Name of the still of the clip stored as `file`.
 pub fn still_name(file: &str) -> String {
     format!("{file}.still.jpg")
 }

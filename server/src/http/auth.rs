@@ -9,7 +9,11 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use std::sync::Arc;
+use titan::accounts::changes::accounts_generation;
 use titan::db::Db;
+use titan::domain::SessionUser;
+use titan::short_cache::ShortCache;
 use titan_app::AppError;
 use titan_app::guard::{CurrentUser, USER_ID_KEY};
 use tower_sessions::Session;
@@ -61,8 +65,45 @@ fn encode_next(path_and_query: &str) -> String {
     out
 }
 
+/// Signed-in people by user id, read again after `TITAN_SESSION_CACHE_MS` or
+/// once anything about accounts changed in this process.
+pub type UserCache = ShortCache<i64, Option<SessionUser>>;
+
+/// People signed-in users are resolved to, at most.
+const CACHED_USERS: usize = 100_000;
+
+/// What [`resolve_user`] reads.
+#[derive(Clone)]
+pub struct ResolveState {
+    pub db: Db,
+    pub users: Arc<UserCache>,
+}
+
+impl ResolveState {
+    pub fn new(db: Db, cache_lifetime: std::time::Duration) -> Self {
+        Self {
+            db,
+            users: Arc::new(ShortCache::new(
+                cache_lifetime,
+                CACHED_USERS,
+                accounts_generation,
+            )),
+        }
+    }
+
+    async fn user(&self, id: i64) -> titan::Result<Option<SessionUser>> {
+        if let Some(user) = self.users.get(&id) {
+            return Ok(user);
+        }
+        let generation = self.users.generation();
+        let user = titan::accounts::find_session_user(&self.db, id).await?;
+        self.users.put(id, user.clone(), generation);
+        Ok(user)
+    }
+}
+
 pub async fn resolve_user(
-    State(db): State<Db>,
+    State(state): State<ResolveState>,
     session: Session,
     mut request: Request,
     next: Next,
@@ -80,7 +121,7 @@ pub async fn resolve_user(
     };
     let mut signed_in = false;
     if let Some(id) = user_id {
-        match titan::accounts::find_session_user(&db, id).await {
+        match state.user(id).await {
             Ok(Some(user)) => {
                 request.extensions_mut().insert(CurrentUser(user));
                 signed_in = true;

@@ -103,7 +103,7 @@ pub async fn asset_still(
         }
     };
     let media = &state.jobs.media;
-    let still = media.asset_path(&titan::render::thumbnail::still_name(&file));
+    let still = media.still_path(&file);
     if let Err(e) = make_still(
         &state,
         &media.asset_path(&file),

@@ -74,8 +74,10 @@ pub fn router(
         ctr,
     } = services;
     metrics::install();
+    let session_cache = Duration::from_millis(config.session_cache_ms);
     let session_store =
-        DbSessionStore::new(db.clone(), time::Duration::days(config.session_max_days));
+        DbSessionStore::new(db.clone(), time::Duration::days(config.session_max_days))
+            .with_cache(session_cache);
     let experiments = titan::experiments::Experiments::new(db.clone());
     let api_keys = titan::api_keys::ApiKeys::new(db.clone());
     let app_state = AppState {
@@ -211,7 +213,10 @@ pub fn router(
         .merge(pages)
         .layer(from_fn(metrics::track))
         .layer(from_fn(errors::server_fn_status))
-        .layer(from_fn_with_state(db, auth::resolve_user))
+        .layer(from_fn_with_state(
+            auth::ResolveState::new(db, session_cache),
+            auth::resolve_user,
+        ))
         .layer(sessions)
         .layer(from_fn_with_state(allowed, security::refuse_cross_origin))
         // Static files need no session: merged outside its layers.

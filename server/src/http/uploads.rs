@@ -15,7 +15,7 @@ use titan::assets::{self, NewUpload};
 use titan::domain::SessionUser;
 use titan::jobs::service::Jobs;
 use titan::render::MediaInfo;
-use titan::render::thumbnail::{ensure_still, still_name};
+use titan::render::thumbnail::ensure_still;
 use tokio::sync::Semaphore;
 
 #[derive(Clone, Debug)]
@@ -122,7 +122,7 @@ async fn keep(
         return Err(internal(user, "database", &e));
     }
     // The still for lists; when it cannot be made now, its first request tries again.
-    let still = state.jobs.media.asset_path(&still_name(&file));
+    let still = state.jobs.media.still_path(&file);
     let made = match state.probes.acquire().await {
         Ok(_permit) => ensure_still(&kept, info.duration, &still)
             .await

@@ -130,7 +130,8 @@ async fn sign_out_everywhere_ends_every_session_of_the_user_only() {
 
 #[tokio::test]
 async fn a_session_ends_at_its_absolute_lifetime_however_active() {
-    let app = spawn_app().await;
+    // The rows are aged behind the server's back: no session cache in between.
+    let app = spawn_app_with(&["--session-cache-ms", "0"]).await;
     app.login_ok(MARKETER_EMAIL).await;
     // 29 days old: still fine under the default 30.
     execute_sql(
@@ -150,7 +151,7 @@ async fn a_session_ends_at_its_absolute_lifetime_however_active() {
 
 #[tokio::test]
 async fn the_lifetime_is_configurable() {
-    let app = spawn_app_with(&["--session-max-days", "1"]).await;
+    let app = spawn_app_with(&["--session-max-days", "1", "--session-cache-ms", "0"]).await;
     app.login_ok(MARKETER_EMAIL).await;
     execute_sql(&app, "UPDATE sessions SET created_at = created_at - 86400").await;
     assert_eq!(app.call("auth/me", &[]).await.status(), 401);
@@ -236,4 +237,26 @@ async fn an_event_stream_follows_its_users_role_and_deactivation() {
     let deactivate = "UPDATE users SET deactivated_at = CURRENT_TIMESTAMP \
                       WHERE email = 'marketer@example.com'";
     ends_after(&app, own_jobs, deactivate, "signed-out").await;
+}
+
+#[tokio::test]
+async fn a_session_ended_by_another_process_lasts_here_at_most_the_cache_lifetime() {
+    let app = spawn_app_with(&["--session-cache-ms", "800"]).await;
+    app.login_ok(MARKETER_EMAIL).await;
+    assert_eq!(app.call("auth/me", &[]).await.status(), 200);
+    // Another replica signs everyone out: this process was not told.
+    execute_sql(&app, "DELETE FROM sessions").await;
+    let started = std::time::Instant::now();
+    loop {
+        let status = app.call("auth/me", &[]).await.status();
+        if status == 401 {
+            break;
+        }
+        assert_eq!(status, 200);
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(1500),
+            "the ended session still worked after the cache lifetime"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }

@@ -17,7 +17,7 @@ fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
 
 /// The still files in the media directory.
 fn stills_on_disk(app: &TestApp) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(app.media_dir().join("assets"))
+    let mut names: Vec<String> = std::fs::read_dir(app.media_dir().join("stills"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .filter(|n| n.ends_with(".still.jpg"))
@@ -44,7 +44,7 @@ async fn a_clips_still_is_served_to_its_workspace_only() {
     assert_eq!(&bytes[..2], &[0xFF, 0xD8], "a JPEG");
 
     // Lost (a media directory restored without stills): made again on request.
-    std::fs::remove_file(app.media_dir().join("assets").join(&made[0])).unwrap();
+    std::fs::remove_file(app.media_dir().join("stills").join(&made[0])).unwrap();
     let again = app.client.get(app.url(&url)).send().await.unwrap();
     assert_eq!(again.status(), 200);
     assert_eq!(stills_on_disk(&app), made);
@@ -105,22 +105,18 @@ async fn a_clip_whose_still_cannot_be_made_answers_404_and_leaves_nothing() {
     let app = spawn_app().await;
     app.login_ok(MARKETER_EMAIL).await;
     let clip = upload_clip(&app, 2).await;
-    // The stored clip is damaged after the upload checked it.
-    let assets = app.media_dir().join("assets");
-    for entry in std::fs::read_dir(&assets).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.ends_with(".still.jpg") {
-            std::fs::remove_file(&path).unwrap();
-        } else {
-            std::fs::write(&path, b"damaged").unwrap();
-        }
+    // The stored clip is damaged after the upload checked it, its still lost.
+    for entry in std::fs::read_dir(app.media_dir().join("stills")).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    for entry in std::fs::read_dir(app.media_dir().join("assets")).unwrap() {
+        std::fs::write(entry.unwrap().path(), b"damaged").unwrap();
     }
     let url = format!("/media/assets/{clip}/thumbnail.jpg");
     let response = app.client.get(app.url(&url)).send().await.unwrap();
     assert_eq!(response.status(), 404);
     assert!(stills_on_disk(&app).is_empty());
-    let left: Vec<_> = std::fs::read_dir(&assets)
+    let left: Vec<_> = std::fs::read_dir(app.media_dir().join("stills"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .filter(|n| n.contains("part"))
