@@ -3,6 +3,7 @@
 //! one needs no ML library at all.
 
 pub mod accuracy;
+mod chunks;
 pub mod creative_models;
 pub mod csv_import;
 pub mod design;
