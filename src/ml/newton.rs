@@ -139,6 +139,12 @@ pub fn fit_scaled(
         // Backtracking (Armijo) along the Newton direction. The full step is
         // tried with the next iteration's gradient and Hessian in the same pass,
         // as it is nearly always taken; shorter ones with the loss alone.
+        //
+        // A full step that fails while the decrement is below what the summed
+        // loss can resolve has failed on rounding: the fit is at the optimum to
+        // working precision, and shorter steps would be judged on rounding too
+        // (they were taken, changing nothing, until `max_iterations`).
+        let resolution = 1e3 * f64::EPSILON * loss.abs();
         let mut t = 1.0;
         let mut accepted = None;
         for _ in 0..40 {
@@ -149,17 +155,25 @@ pub fn fit_scaled(
                 accepted = Some((candidate, candidate_b, candidate_loss, candidate_sums));
                 break;
             }
+            if decrement / 2.0 <= resolution {
+                break;
+            }
             t /= 2.0;
         }
         let Some((candidate, candidate_b, candidate_loss, candidate_sums)) = accepted else {
             break;
         };
+        // A step accepted without lowering the loss was accepted on rounding.
+        let progressed = candidate_loss < loss;
+        (beta, b, loss) = (candidate, candidate_b, candidate_loss);
+        if !progressed {
+            break;
+        }
         sums = if t == 1.0 {
             candidate_sums
         } else {
-            evaluate(&candidate, candidate_b, true).1
+            evaluate(&beta, b, true).1
         };
-        (beta, b, loss) = (candidate, candidate_b, candidate_loss);
     }
     profile.solve_time = solve_time;
     Ok(Fit {
