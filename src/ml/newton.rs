@@ -14,6 +14,7 @@ use ndarray::ArrayView2;
 use std::time::{Duration, Instant};
 
 mod pass;
+mod vmath;
 
 /// Coefficients of a fitted model on the (already standardised) inputs.
 #[derive(Clone, Debug, PartialEq)]

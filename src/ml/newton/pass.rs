@@ -7,9 +7,12 @@
 //! r and curvature c, and Σ a·uᵀ (upper triangle, a small matrix product in
 //! register tiles) holds the gradient in its first row and the Hessian, intercept
 //! last, in the rest. That product (d²/2 multiply-adds a row) is the cost; it
-//! uses AVX-512 or AVX2 with FMA when the processor has them.
+//! uses AVX-512 or AVX2 with FMA when the processor has them. The exponentials
+//! and logarithms of a block are taken together in vector registers
+//! ([`super::vmath`]).
 
 use super::super::chunks;
+use super::vmath;
 use std::ops::Range;
 
 /// Rows standardised and multiplied together at a time; their copies stay in
@@ -148,18 +151,26 @@ impl Rows<'_> {
         let mut us = vec![0.0; BLOCK * dp];
         us.chunks_exact_mut(dp).for_each(|u| u[d + 1] = 1.0);
         let mut r#as = vec![0.0; if derivatives { BLOCK * dp } else { 0 }];
+        let (mut etas, mut exps, mut logs) = ([0.0; BLOCK], [0.0; BLOCK], [0.0; BLOCK]);
         let mut start = range.start;
         while start < range.end {
             let end = (start + BLOCK).min(range.end);
+            let rows = end - start;
             for (k, i) in (start..end).enumerate() {
                 let u = &mut us[k * dp..][..dp];
                 let x = &self.x[i * d..][..d];
                 for (((u, x), m), s) in u[1..=d].iter_mut().zip(x).zip(self.shift).zip(self.scale) {
                     *u = (x - m) * s;
                 }
-                let eta = dot::<FUSED>(coefficients, u);
-                // σ(η), 1 − σ(η) and the loss from one exponential.
-                let e = (-eta.abs()).exp();
+                etas[k] = dot::<FUSED>(coefficients, u);
+            }
+            // σ(η), 1 − σ(η) and the loss from one exponential, a block at once.
+            for ((eta, e), ln) in etas.iter().zip(&mut exps).zip(&mut logs).take(rows) {
+                *e = vmath::exp_nonpositive::<FUSED>(-eta.abs());
+                *ln = vmath::ln_1p_unit::<FUSED>(*e);
+            }
+            for (k, i) in (start..end).enumerate() {
+                let (eta, e) = (etas[k], exps[k]);
                 let inv = 1.0 / (1.0 + e);
                 let (p, q) = if eta >= 0.0 {
                     (inv, e * inv)
@@ -168,16 +179,18 @@ impl Rows<'_> {
                 };
                 let (w, y) = (self.w[i], self.y[i]);
                 let label_eta = if y { eta } else { 0.0 };
-                part.loss += w * (eta.max(0.0) + e.ln_1p() - label_eta);
+                part.loss += w * (eta.max(0.0) + logs[k] - label_eta);
                 if derivatives {
                     let c = w * p * q;
                     let a = &mut r#as[k * dp..][..dp];
-                    a.iter_mut().zip(&*u).for_each(|(a, u)| *a = c * u);
+                    a.iter_mut()
+                        .zip(&us[k * dp..][..dp])
+                        .for_each(|(a, u)| *a = c * u);
                     a[0] = w * if y { -q } else { p };
                 }
             }
             if derivatives {
-                gram::<FUSED, TJ>(&us, &r#as, end - start, dp, &mut part.gram);
+                gram::<FUSED, TJ>(&us, &r#as, rows, dp, &mut part.gram);
             }
             start = end;
         }
