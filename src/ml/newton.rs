@@ -8,6 +8,11 @@
 //! penalised; so a row of weight k is exactly k copies of that row, and unit
 //! weights give linfa's model (the tests check both). The Hessian is
 //! (features + 1)², features being at most a few hundred here.
+//!
+//! Speed (1 M rows × 30 features train in well under a second): an iteration
+//! is one pass over the rows (newton/pass.rs) computing the loss at the full
+//! Newton step together with the gradient and Hessian there, so the rows are
+//! read once per iteration, on all cores, standardised as they are read.
 
 use super::MlError;
 use ndarray::ArrayView2;
@@ -51,7 +56,8 @@ pub fn fit(
 }
 
 /// [`fit`] on the rows (x − `means`) / `scales`, standardised as they are read
-/// rather than copied (a million-row training set is hundreds of megabytes).
+/// rather than copied (a million-row training set is hundreds of megabytes);
+/// the division is a multiplication by 1 / scale, within an ulp of it.
 pub fn fit_scaled(
     x: ArrayView2<'_, f64>,
     means: &[f64],
