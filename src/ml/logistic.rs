@@ -2,9 +2,10 @@
 //! [`super::newton`]), stored as plain numbers so a prediction is one dot product
 //! and a model is a JSON document in the registry.
 
-use super::MlError;
+use super::{MlError, chunks};
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
 
 /// Per-feature centring and scaling learned from the training rows, so the
 /// regularisation treats features alike and contributions are comparable.
@@ -20,31 +21,38 @@ impl Standardizer {
     }
 
     /// Weighted means and (population) standard deviations: a row of weight k
-    /// counts as k rows.
+    /// counts as k rows. Row by row as the rows are stored (a column at a time
+    /// would stride through the whole matrix once per feature), in chunks on
+    /// the machine's threads.
     pub fn fit_weighted(x: ArrayView2<'_, f64>, weights: &[f64]) -> Self {
         let total: f64 = weights.iter().sum();
         let total = if total > 0.0 { total } else { 1.0 };
-        let means: Vec<f64> = x
-            .axis_iter(Axis(1))
-            .map(|column| column.iter().zip(weights).map(|(v, w)| v * w).sum::<f64>() / total)
-            .collect();
-        let scales = x
-            .axis_iter(Axis(1))
-            .zip(&means)
-            .map(|(column, m)| {
-                let variance = column
-                    .iter()
-                    .zip(weights)
-                    .map(|(v, w)| w * (v - m).powi(2))
-                    .sum::<f64>()
-                    / total;
-                let s = variance.sqrt();
+        let x = x.as_standard_layout();
+        let (n, d) = x.dim();
+        // Rows beyond the weights are left out, as a zip of the two would.
+        let weights = &weights[..n.min(weights.len())];
+        let data = x.as_slice().expect("standard layout");
+        let threads = chunks::threads(data.len());
+        let mut means = column_sums(data, d, weights, threads, |sums, row, w| {
+            sums.iter_mut().zip(row).for_each(|(s, v)| *s += v * w);
+        });
+        means.iter_mut().for_each(|m| *m /= total);
+        let variances = column_sums(data, d, weights, threads, |sums, row, w| {
+            for ((s, v), m) in sums.iter_mut().zip(row).zip(&means) {
+                *s += w * (v - m).powi(2);
+            }
+        });
+        let scales = variances
+            .iter()
+            .map(|variance| {
+                let s = (variance / total).sqrt();
                 if s > 1e-12 { s } else { 1.0 }
             })
             .collect();
         Self { means, scales }
     }
 
+    /// The standardised copy of `x`.
     pub fn apply(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
         let mut out = x.to_owned();
         self.apply_in_place(&mut out);
@@ -52,15 +60,39 @@ impl Standardizer {
     }
 
     pub fn apply_in_place(&self, x: &mut Array2<f64>) {
-        for (j, mut column) in x.axis_iter_mut(Axis(1)).enumerate() {
-            let (m, s) = (self.means[j], self.scales[j]);
-            column.mapv_inplace(|v| (v - m) / s);
+        for mut row in x.rows_mut() {
+            row.iter_mut()
+                .enumerate()
+                .for_each(|(j, v)| *v = self.value(j, *v));
         }
     }
 
     pub fn value(&self, j: usize, v: f64) -> f64 {
         (v - self.means[j]) / self.scales[j]
     }
+}
+
+/// Σ over rows of `add(sums, row, weight)`, `data` holding rows of `d` values,
+/// a chunk of rows to a partial sum.
+fn column_sums(
+    data: &[f64],
+    d: usize,
+    weights: &[f64],
+    threads: usize,
+    add: impl Fn(&mut [f64], &[f64], f64) + Sync,
+) -> Vec<f64> {
+    let partials = chunks::map(weights.len(), threads, |range| {
+        let mut sums = vec![0.0; d];
+        for i in range {
+            add(&mut sums, &data[i * d..][..d], weights[i]);
+        }
+        sums
+    });
+    let mut total = vec![0.0; d];
+    for part in partials {
+        total.iter_mut().zip(part).for_each(|(t, p)| *t += p);
+    }
+    total
 }
 
 /// A trained binary classifier: P(positive) = σ(b + Σ wⱼ·zⱼ), z standardised.
@@ -122,6 +154,15 @@ impl LogisticModel {
     }
 }
 
+/// Where a training's time went (for benchmarks).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TrainingProfile {
+    /// Fitting the scaler (the rows are standardised as the fit reads them).
+    pub standardise: Duration,
+    pub iterations: usize,
+    pub newton: super::newton::Profile,
+}
+
 /// Trains on rows `x` with labels `y` (both classes must be present).
 pub fn train(
     x: ArrayView2<'_, f64>,
@@ -139,35 +180,64 @@ pub fn train_weighted(
     weights: &[f64],
     options: LogisticOptions,
 ) -> Result<LogisticModel, MlError> {
-    train_weighted_owned(x.to_owned(), y, weights, options)
+    train_profiled(x, y, weights, options).map(|(model, _)| model)
 }
 
-/// [`train_weighted`] taking the rows, which are standardised in place (no copy
-/// of a large training set).
+/// [`train_weighted`], also saying where the time went.
+pub fn train_profiled(
+    x: ArrayView2<'_, f64>,
+    y: &[bool],
+    weights: &[f64],
+    options: LogisticOptions,
+) -> Result<(LogisticModel, TrainingProfile), MlError> {
+    check_shape(x.nrows(), y, weights)?;
+    let started = Instant::now();
+    let scaler = Standardizer::fit_weighted(x, weights);
+    let standardise = started.elapsed();
+    let iterations = usize::try_from(options.max_iterations).unwrap_or(usize::MAX);
+    // The rows are standardised as the fit reads them, never copied.
+    let fitted = super::newton::fit_scaled(
+        x,
+        &scaler.means,
+        &scaler.scales,
+        y,
+        weights,
+        options.l2,
+        iterations,
+    )?;
+    let profile = TrainingProfile {
+        standardise,
+        iterations: fitted.iterations,
+        newton: fitted.profile,
+    };
+    let model = LogisticModel {
+        scaler,
+        weights: fitted.coefficients,
+        intercept: fitted.intercept,
+    };
+    Ok((model, profile))
+}
+
+/// [`train_weighted`] taking the rows (kept for callers that own them; the
+/// rows are not copied either way).
 pub fn train_weighted_owned(
-    mut x: Array2<f64>,
+    x: Array2<f64>,
     y: &[bool],
     weights: &[f64],
     options: LogisticOptions,
 ) -> Result<LogisticModel, MlError> {
-    if x.nrows() != y.len() || y.len() != weights.len() {
+    train_weighted(x.view(), y, weights, options)
+}
+
+fn check_shape(rows: usize, y: &[bool], weights: &[f64]) -> Result<(), MlError> {
+    if rows != y.len() || y.len() != weights.len() {
         return Err(MlError::Shape(format!(
-            "{} rows but {} labels and {} weights",
-            x.nrows(),
+            "{rows} rows but {} labels and {} weights",
             y.len(),
             weights.len()
         )));
     }
-    let scaler = Standardizer::fit_weighted(x.view(), weights);
-    scaler.apply_in_place(&mut x);
-    let z = x;
-    let iterations = usize::try_from(options.max_iterations).unwrap_or(usize::MAX);
-    let fitted = super::newton::fit(z.view(), y, weights, options.l2, iterations)?;
-    Ok(LogisticModel {
-        scaler,
-        weights: fitted.coefficients,
-        intercept: fitted.intercept,
-    })
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod accuracy;
 pub mod champion_cache;
+mod chunks;
 pub mod creative_models;
 pub mod csv_import;
 pub mod design;

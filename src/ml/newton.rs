@@ -8,9 +8,18 @@
 //! penalised; so a row of weight k is exactly k copies of that row, and unit
 //! weights give linfa's model (the tests check both). The Hessian is
 //! (features + 1)², features being at most a few hundred here.
+//!
+//! Speed (1 M rows × 30 features train in well under a second): an iteration
+//! is one pass over the rows (newton/pass.rs) computing the loss at the full
+//! Newton step together with the gradient and Hessian there, so the rows are
+//! read once per iteration, on all cores, standardised as they are read.
 
 use super::MlError;
-use ndarray::{Array1, ArrayView2, Axis};
+use ndarray::ArrayView2;
+use std::time::{Duration, Instant};
+
+mod pass;
+mod vmath;
 
 /// Coefficients of a fitted model on the (already standardised) inputs.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,42 +27,20 @@ pub struct Fit {
     pub coefficients: Vec<f64>,
     pub intercept: f64,
     pub iterations: usize,
+    pub profile: Profile,
 }
 
-fn softplus(eta: f64) -> f64 {
-    if eta > 0.0 {
-        eta + (-eta).exp().ln_1p()
-    } else {
-        eta.exp().ln_1p()
-    }
-}
-
-fn sigmoid(eta: f64) -> f64 {
-    1.0 / (1.0 + (-eta).exp())
-}
-
-struct Problem<'a> {
-    z: ArrayView2<'a, f64>,
-    y: Array1<f64>,
-    w: Array1<f64>,
-    l2: f64,
-}
-
-impl Problem<'_> {
-    fn eta(&self, beta: &Array1<f64>, b: f64) -> Array1<f64> {
-        self.z.dot(beta) + b
-    }
-
-    fn loss(&self, beta: &Array1<f64>, b: f64) -> f64 {
-        let eta = self.eta(beta, b);
-        let data: f64 = eta
-            .iter()
-            .zip(&self.y)
-            .zip(&self.w)
-            .map(|((e, y), w)| w * (softplus(*e) - y * e))
-            .sum();
-        data + 0.5 * self.l2 * beta.dot(beta)
-    }
+/// Where a fit's time went.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Profile {
+    /// Passes over the rows for loss, gradient and Hessian together.
+    pub full_passes: usize,
+    /// Passes for the loss alone (a shortened line-search step).
+    pub loss_passes: usize,
+    pub pass_time: Duration,
+    /// Assembling and solving the (d + 1)² Newton systems.
+    pub solve_time: Duration,
+    pub threads: usize,
 }
 
 /// Fits `y` (with weights `w`, each > 0 and finite) on the rows of `z`.
@@ -64,12 +51,30 @@ pub fn fit(
     l2: f64,
     max_iterations: usize,
 ) -> Result<Fit, MlError> {
-    let (n, d) = z.dim();
-    if y.len() != n || w.len() != n {
+    let d = z.ncols();
+    fit_scaled(z, &vec![0.0; d], &vec![1.0; d], y, w, l2, max_iterations)
+}
+
+/// [`fit`] on the rows (x − `means`) / `scales`, standardised as they are read
+/// rather than copied (a million-row training set is hundreds of megabytes);
+/// the division is a multiplication by 1 / scale, within an ulp of it.
+pub fn fit_scaled(
+    x: ArrayView2<'_, f64>,
+    means: &[f64],
+    scales: &[f64],
+    y: &[bool],
+    w: &[f64],
+    l2: f64,
+    max_iterations: usize,
+) -> Result<Fit, MlError> {
+    let (n, d) = x.dim();
+    if y.len() != n || w.len() != n || means.len() != d || scales.len() != d {
         return Err(MlError::Shape(format!(
-            "{n} rows but {} labels and {} weights",
+            "{n} rows of {d} but {} labels, {} weights, {} means and {} scales",
             y.len(),
-            w.len()
+            w.len(),
+            means.len(),
+            scales.len()
         )));
     }
     if w.iter().any(|w| !w.is_finite() || *w < 0.0) {
@@ -82,42 +87,55 @@ pub fn fit(
     if positive <= 0.0 || positive >= total {
         return Err(MlError::OneClass);
     }
-    let problem = Problem {
-        z,
-        y: y.iter().map(|v| f64::from(u8::from(*v))).collect(),
-        w: Array1::from(w.to_vec()),
-        l2,
+    let x = x.as_standard_layout();
+    let inverse_scales: Vec<f64> = scales.iter().map(|s| 1.0 / s).collect();
+    let rows = pass::Rows {
+        x: x.as_slice().expect("standard layout"),
+        d,
+        shift: means,
+        scale: &inverse_scales,
+        y,
+        w,
     };
-    let mut beta = Array1::<f64>::zeros(d);
+    let threads = super::chunks::threads(n * d.max(1));
+    let mut profile = Profile {
+        threads,
+        ..Profile::default()
+    };
+    let mut evaluate = |beta: &[f64], b: f64, derivatives: bool| {
+        let started = Instant::now();
+        let sums = pass::evaluate(&rows, beta, b, derivatives, threads);
+        profile.pass_time += started.elapsed();
+        if derivatives {
+            profile.full_passes += 1;
+        } else {
+            profile.loss_passes += 1;
+        }
+        let penalty = 0.5 * l2 * beta.iter().map(|v| v * v).sum::<f64>();
+        (sums.loss + penalty, sums)
+    };
+    let mut beta = vec![0.0; d];
     let rate = positive / total;
     let mut b = (rate / (1.0 - rate)).ln();
-    let mut loss = problem.loss(&beta, b);
+    let (mut loss, mut sums) = evaluate(&beta, b, true);
     let tolerance = 1e-16 * total.max(1.0);
     let mut iterations = 0;
+    let mut solve_time = Duration::ZERO;
     while iterations < max_iterations.max(1) {
         iterations += 1;
-        let p = problem.eta(&beta, b).mapv(sigmoid);
-        let residual = (&p - &problem.y) * &problem.w;
-        let curvature = &p * &p.mapv(|v| 1.0 - v) * &problem.w;
-        let gradient = z.t().dot(&residual) + &beta * l2;
-        let h_beta = weighted_gram(z, &curvature);
-        let h_cross = z.t().dot(&curvature);
-        // Assemble the (d + 1)² Hessian and gradient, intercept last.
+        let started = Instant::now();
+        // The penalty's part of the gradient and Hessian (intercept last, free).
         let size = d + 1;
-        let mut hessian = vec![0.0; size * size];
+        let mut hessian = sums.hessian;
+        let mut g = sums.gradient;
         for i in 0..d {
-            for j in 0..d {
-                hessian[i * size + j] = h_beta[[i, j]];
-            }
             hessian[i * size + i] += l2;
-            hessian[i * size + d] = h_cross[i];
-            hessian[d * size + i] = h_cross[i];
+            g[i] += l2 * beta[i];
         }
-        hessian[d * size + d] = curvature.sum();
-        let mut g = gradient.to_vec();
-        g.push(residual.sum());
-        let step = solve_spd(&hessian, &g, size)
-            .ok_or_else(|| MlError::Training("the Hessian is not positive definite".into()))?;
+        let step = solve_spd(&hessian, &g, size);
+        solve_time += started.elapsed();
+        let step =
+            step.ok_or_else(|| MlError::Training("the Hessian is not positive definite".into()))?;
         let decrement: f64 = g.iter().zip(&step).map(|(a, s)| a * s).sum();
         if !decrement.is_finite() {
             return Err(MlError::Training("the fit diverged".into()));
@@ -125,48 +143,52 @@ pub fn fit(
         if decrement / 2.0 <= tolerance {
             break;
         }
-        // Backtracking (Armijo) along the Newton direction.
-        let direction = Array1::from(step[..d].to_vec());
+        // Backtracking (Armijo) along the Newton direction. The full step is
+        // tried with the next iteration's gradient and Hessian in the same pass,
+        // as it is nearly always taken; shorter ones with the loss alone.
+        //
+        // A full step that fails while the decrement is below what the summed
+        // loss can resolve has failed on rounding: the fit is at the optimum to
+        // working precision, and shorter steps would be judged on rounding too
+        // (they were taken, changing nothing, until `max_iterations`).
+        let resolution = 1e3 * f64::EPSILON * loss.abs();
         let mut t = 1.0;
-        let mut accepted = false;
+        let mut accepted = None;
         for _ in 0..40 {
-            let candidate = &beta - &(&direction * t);
+            let candidate: Vec<f64> = beta.iter().zip(&step).map(|(v, s)| v - t * s).collect();
             let candidate_b = b - t * step[d];
-            let candidate_loss = problem.loss(&candidate, candidate_b);
+            let (candidate_loss, candidate_sums) = evaluate(&candidate, candidate_b, t == 1.0);
             if candidate_loss <= loss - 1e-4 * t * decrement {
-                beta = candidate;
-                b = candidate_b;
-                loss = candidate_loss;
-                accepted = true;
+                accepted = Some((candidate, candidate_b, candidate_loss, candidate_sums));
+                break;
+            }
+            if decrement / 2.0 <= resolution {
                 break;
             }
             t /= 2.0;
         }
-        if !accepted {
+        let Some((candidate, candidate_b, candidate_loss, candidate_sums)) = accepted else {
+            break;
+        };
+        // A step accepted without lowering the loss was accepted on rounding.
+        let progressed = candidate_loss < loss;
+        (beta, b, loss) = (candidate, candidate_b, candidate_loss);
+        if !progressed {
             break;
         }
+        sums = if t == 1.0 {
+            candidate_sums
+        } else {
+            evaluate(&beta, b, true).1
+        };
     }
+    profile.solve_time = solve_time;
     Ok(Fit {
-        coefficients: beta.to_vec(),
+        coefficients: beta,
         intercept: b,
         iterations,
+        profile,
     })
-}
-
-/// Zᵀ·diag(c)·Z, a block of rows at a time so the scaled copy stays small.
-fn weighted_gram(z: ArrayView2<'_, f64>, c: &Array1<f64>) -> ndarray::Array2<f64> {
-    const BLOCK: usize = 4096;
-    let d = z.ncols();
-    let mut gram = ndarray::Array2::<f64>::zeros((d, d));
-    let mut start = 0;
-    while start < z.nrows() {
-        let end = (start + BLOCK).min(z.nrows());
-        let rows = z.slice(ndarray::s![start..end, ..]);
-        let scaled = &rows * &c.slice(ndarray::s![start..end]).insert_axis(Axis(1));
-        gram += &rows.t().dot(&scaled);
-        start = end;
-    }
-    gram
 }
 
 /// Solves `a·x = b` for symmetric positive definite `a` (`size`², row-major) by
@@ -219,6 +241,10 @@ mod tests {
     use super::*;
     use ndarray::array;
 
+    fn sigmoid(eta: f64) -> f64 {
+        1.0 / (1.0 + (-eta).exp())
+    }
+
     #[test]
     fn cholesky_solves_a_small_system() {
         let a = [4.0, 2.0, 2.0, 3.0];
@@ -255,6 +281,37 @@ mod tests {
             assert!((a - b).abs() < 1e-9, "{weighted:?} vs {plain:?}");
         }
         assert!((weighted.intercept - plain.intercept).abs() < 1e-9);
+    }
+
+    #[test]
+    fn rows_scaled_as_read_fit_as_the_scaled_rows() {
+        let x = array![
+            [10.0, 0.5],
+            [12.0, -0.2],
+            [9.0, 0.1],
+            [14.0, -1.0],
+            [11.0, 0.5],
+            [13.0, 0.3]
+        ];
+        let y = [false, true, false, true, true, false];
+        let w = [1.0, 2.0, 1.0, 1.0, 3.0, 1.0];
+        let (means, scales) = ([11.5, 0.03], [1.7, 0.55]);
+        let mut z = x.clone();
+        for mut row in z.rows_mut() {
+            for j in 0..2 {
+                row[j] = (row[j] - means[j]) / scales[j];
+            }
+        }
+        let scaled = fit_scaled(x.view(), &means, &scales, &y, &w, 1e-3, 100).unwrap();
+        let plain = fit(z.view(), &y, &w, 1e-3, 100).unwrap();
+        for (a, b) in scaled.coefficients.iter().zip(&plain.coefficients) {
+            assert!((a - b).abs() < 1e-9, "{scaled:?} vs {plain:?}");
+        }
+        assert!((scaled.intercept - plain.intercept).abs() < 1e-9);
+        assert!(matches!(
+            fit_scaled(x.view(), &means[..1], &scales, &y, &w, 1e-3, 100),
+            Err(MlError::Shape(_))
+        ));
     }
 
     #[test]

@@ -127,3 +127,32 @@ fn aggregated_rows_train_the_model_of_their_expansion() {
         "{auc_weighted} vs {auc_plain}"
     );
 }
+
+/// Labels with no signal and many one-hot columns: the Newton decrement bottoms
+/// out on rounding above the tolerance, and the fit must stop there rather than
+/// take no-op steps (and dozens of loss passes each) until `max_iterations`.
+#[test]
+fn a_fit_at_the_optimum_to_rounding_stops() {
+    use super::csv_import::parse;
+    use super::logistic::train_profiled;
+    let mut rng = StdRng::seed_from_u64(2);
+    let mut csv = String::from("click,cpm,placement\n");
+    for _ in 0..4000 {
+        let cpm: f64 = rng.gen_range(1.0..20.0);
+        let placement = ["feed", "stories", "reels"][rng.gen_range(0..3)];
+        let click = u8::from(rng.r#gen::<f64>() < 0.2);
+        csv.push_str(&format!("{click},{cpm:.2},{placement}\n"));
+    }
+    let set = parse(csv.as_bytes(), 64).unwrap();
+    let (_, profile) = train_profiled(
+        set.x.view(),
+        &set.y,
+        &set.weights,
+        LogisticOptions::default(),
+    )
+    .unwrap();
+    assert!(
+        profile.iterations <= 10 && profile.newton.loss_passes <= 10,
+        "{profile:?}"
+    );
+}
