@@ -37,10 +37,15 @@ fmt:
 bench-render: setup
 	cargo run --quiet -p titan-server --example bench_render
 
-# CTR training on 1 M x 30 synthetic rows and prediction latency through the
-# server function; release mode (the first run compiles for a few minutes).
+# CTR training on 1 M x 30 synthetic rows (time, iterations, where the time goes)
+# and prediction latency through the server function, then scikit-learn's
+# LogisticRegression on the same problem; release mode (the first run compiles
+# for a few minutes).
 bench-ml: setup
 	cargo run --release --quiet -p titan-server --example bench_ml
+	@echo "scikit-learn on the same problem (a venv under target/, made once):"
+	@test -x target/sklearn-venv/bin/python || (python3 -m venv target/sklearn-venv && target/sklearn-venv/bin/pip install --quiet numpy scikit-learn)
+	target/sklearn-venv/bin/python scripts/bench_sklearn.py
 
 # choose / events requests/s and p99 over HTTP with a real API key (wrk), in-process
 # choices/s, and a bare axum handler for scale; release mode.

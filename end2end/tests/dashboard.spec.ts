@@ -123,9 +123,9 @@ test("a marketer reads the overview, filters, sorts, pages and exports the analy
   await expect(page).toHaveURL(/\/campaigns\/\d+/);
   await hydrated(page);
   // Every creative shows the still of its clip, loaded, or says it has none.
-  const rows = page.getByTestId("creative-scores").locator("tr[data-creative]");
-  expect(await rows.count()).toBeGreaterThan(0);
-  for (const row of await rows.all()) {
+  const creatives = page.getByTestId("creative-scores").locator("tr[data-creative]");
+  expect(await creatives.count()).toBeGreaterThan(0);
+  for (const row of await creatives.all()) {
     const still = row.locator("img[data-still]");
     if ((await still.count()) === 1) {
       await still.scrollIntoViewIfNeeded();
