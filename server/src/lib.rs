@@ -234,6 +234,8 @@ pub async fn start(
         limits: config.login_limits(),
         checks: titan::accounts::PasswordChecks::default(),
     };
+    // Before anything registers a metric (the prediction log's zero counters).
+    http::metrics::install();
     let (prediction_log, prediction_writer) =
         titan::ml::prediction_log::PredictionLog::start(db.clone(), PREDICTION_LOG_QUEUE);
     let ctr = titan::ml::predict::CtrServing {

@@ -3,10 +3,9 @@
 //!
 //! An entry is dropped when the registry changes: [`registry_changed`] is
 //! called by every registry write in this process (a new model, a promotion, a
-//! rollback) and [`ChampionCache::forget_workspace`] by whatever carries other
-//! processes' changes here. As a floor, an entry is read again after the
-//! cache's lifetime (`TITAN_MODEL_CACHE_MS`), so a process that missed a change
-//! serves the new champion at most that much later.
+//! rollback). A change made by another process (a worker's training job) is
+//! seen when the entry is read again, after the cache's lifetime
+//! (`TITAN_MODEL_CACHE_MS`, one second by default).
 
 use super::registry::{self, ModelKind, ModelRecord};
 use super::train::CsvCtrModel;
@@ -82,16 +81,6 @@ impl ChampionCache {
             Err(e) => tracing::error!(error = %e, "champion cache poisoned; not cached"),
         }
         Ok(value)
-    }
-
-    /// Drops what is cached for `workspace_id` (a change made by another process).
-    pub fn forget_workspace(&self, workspace_id: i64) {
-        match self.entries.write() {
-            Ok(mut entries) => {
-                entries.remove(&workspace_id);
-            }
-            Err(e) => tracing::error!(error = %e, "champion cache poisoned"),
-        }
     }
 
     fn current(&self, workspace_id: i64, generation: u64) -> Option<Entry> {

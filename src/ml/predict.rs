@@ -77,9 +77,23 @@ pub async fn predict_ctr(
         .ctr(db, workspace_id)
         .await?
         .ok_or(Error::NotFound("model"))?;
+    if inputs.len() > MAX_INPUTS {
+        return Err(Error::Invalid(FieldErrors::single(
+            "inputs",
+            format!("at most {MAX_INPUTS} columns"),
+        )));
+    }
     let model = &champion.model;
     let row = encode(model, inputs)?;
     let ctr = model.model.probability(&row);
+    // Values near the largest a number can hold overflow the sum: no answer,
+    // and nothing that cannot be stored goes to the log.
+    if !ctr.is_finite() {
+        return Err(Error::Invalid(FieldErrors::single(
+            "inputs",
+            "the values are too large for the model to score",
+        )));
+    }
     // The interval is what the held-out rows with similar predictions showed.
     let bin = champion
         .record
@@ -100,7 +114,7 @@ pub async fn predict_ctr(
         model_version: champion.version_label.clone(),
         top_features: top_features(model, &row),
     };
-    let input = serde_json::to_string(inputs)
+    let input = serde_json::to_string(&logged_inputs(model, inputs))
         .map_err(|e| Error::Internal(format!("cannot encode input: {e}")))?;
     serving.log.record(PredictionRow {
         workspace_id,
@@ -114,6 +128,31 @@ pub async fn predict_ctr(
         creative_id: None,
     });
     Ok(prediction)
+}
+
+/// Most columns one prediction may name.
+pub const MAX_INPUTS: usize = 500;
+/// Longest value kept in the log, in characters.
+const LOGGED_VALUE_CHARS: usize = 200;
+
+/// What the log keeps of `inputs`: the model's own columns only, each value cut
+/// to [`LOGGED_VALUE_CHARS`], so a caller cannot grow the log past the model's
+/// width.
+fn logged_inputs<'a>(
+    model: &CsvCtrModel,
+    inputs: &'a [(String, String)],
+) -> Vec<(&'a str, String)> {
+    let enc = &model.encoding;
+    inputs
+        .iter()
+        .filter(|(name, _)| enc.numeric.contains(name) || enc.categorical.contains(name))
+        .map(|(name, value)| {
+            (
+                name.as_str(),
+                value.chars().take(LOGGED_VALUE_CHARS).collect(),
+            )
+        })
+        .collect()
 }
 
 /// The three inputs that pushed this prediction furthest from an average row.

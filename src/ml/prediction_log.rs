@@ -10,11 +10,13 @@
 //! - A full queue (the database far behind) drops the row rather than slowing
 //!   answers; each drop is counted in `titan_prediction_log_dropped_total` on
 //!   `/metrics` and logged.
-//! - A batch the database refuses is retried once, then dropped and counted the
-//!   same way, with the error in the log.
+//! - A batch the database refuses is retried once, then written row by row;
+//!   a row still refused is dropped and counted the same way, with the error
+//!   in the log.
 //! - [`PredictionLog::close`] (a graceful stop) writes everything queued before
-//!   the process ends; a `kill -9` loses at most what was queued, a fraction of
-//!   a second of predictions, never an answer already given.
+//!   the process ends (within [`CLOSE_DEADLINE`]); a `kill -9` loses at most
+//!   what was queued, a fraction of a second of predictions, never an answer
+//!   already given.
 
 use crate::db::Db;
 use std::sync::Arc;
@@ -33,6 +35,8 @@ pub const QUEUE_ROWS: usize = 100_000;
 /// arrived at once woke the writer (and a database connection's thread) for
 /// every few rows, which cost more than the predictions themselves.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(50);
+/// Longest a stop waits for the queued rows to be written.
+pub const CLOSE_DEADLINE: Duration = Duration::from_secs(15);
 /// Wait before the one retry of a refused batch.
 const RETRY_AFTER: Duration = Duration::from_millis(200);
 
@@ -124,10 +128,21 @@ fn record_drop(counts: &LogCounts, rows: u64, reason: &'static str, workspace_id
 impl LogWriter {
     /// Refuses new rows (counted as dropped) and waits until every row queued
     /// before is written, or counted as dropped when the database refuses it.
+    /// Gives up after [`CLOSE_DEADLINE`] (the database gone), saying so, so
+    /// that a stop never hangs on the log.
     pub async fn close(self) {
         self.stop.cancel();
-        if let Err(e) = self.task.await {
-            tracing::error!(error = %e, "prediction log writer failed");
+        let mut task = self.task;
+        match tokio::time::timeout(CLOSE_DEADLINE, &mut task).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "prediction log writer failed"),
+            Err(_) => {
+                task.abort();
+                tracing::error!(
+                    deadline_secs = CLOSE_DEADLINE.as_secs(),
+                    "prediction log rows still queued at the stop were not written"
+                );
+            }
         }
     }
 }
@@ -166,9 +181,21 @@ async fn write_batches(
                 counts.written.fetch_add(rows, Ordering::Relaxed);
                 metrics::counter!("titan_prediction_log_written_total").increment(rows);
             }
+            // Row by row, so that one row the database refuses loses only itself.
             Err(e) => {
-                tracing::error!(rows, error = %e, "prediction log batch lost");
-                record_drop(&counts, rows, "database error", batch[0].workspace_id);
+                tracing::error!(rows, error = %e, "prediction log batch refused twice; writing it row by row");
+                for row in &batch {
+                    match insert(&db, std::slice::from_ref(row)).await {
+                        Ok(()) => {
+                            counts.written.fetch_add(1, Ordering::Relaxed);
+                            metrics::counter!("titan_prediction_log_written_total").increment(1);
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, workspace_id = row.workspace_id, "prediction log row lost");
+                            record_drop(&counts, 1, "database error", row.workspace_id);
+                        }
+                    }
+                }
             }
         }
         let full = batch.len() == BATCH_ROWS;

@@ -14,8 +14,7 @@ use titan::accounts::Actor;
 use titan::domain::api_key::Scope;
 use titan::domain::model::CtrPrediction;
 
-/// Most input columns one prediction names.
-pub const MAX_INPUTS: usize = 500;
+use titan::ml::predict::MAX_INPUTS;
 
 /// One input value: a number, or text (a category, or a number written as text).
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -43,15 +42,6 @@ pub async fn predict_ctr(
     Body(body): Body<CtrInputs>,
 ) -> ApiResult<Json<CtrPrediction>> {
     actor.require(Scope::Read)?;
-    if body.inputs.len() > MAX_INPUTS {
-        return Err(
-            titan::Error::Invalid(titan::validation::FieldErrors::single(
-                "inputs",
-                format!("at most {MAX_INPUTS} columns"),
-            ))
-            .into(),
-        );
-    }
     let inputs: Vec<(String, String)> = body
         .inputs
         .into_iter()

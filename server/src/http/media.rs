@@ -75,6 +75,9 @@ pub struct StillState {
     pub makers: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
+/// Longest a request waits for its turn to make a missing still.
+const STILL_TURN: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// How long a browser keeps a still: a clip never changes, so its still does not.
 const STILL_CACHE: &str = "private, max-age=86400";
 
@@ -104,7 +107,7 @@ pub async fn asset_still(
     };
     let media = &state.jobs.media;
     let still = media.still_path(&file);
-    if let Err(e) = make_still(
+    match make_still(
         &state,
         &media.asset_path(&file),
         asset.duration_secs,
@@ -112,8 +115,22 @@ pub async fn asset_still(
     )
     .await
     {
-        tracing::warn!(asset_id = id, error = %e, "clip still could not be made");
-        return (StatusCode::NOT_FOUND, "This clip has no still.").into_response();
+        Ok(()) => {}
+        Err(titan::render::thumbnail::StillError::Io(e))
+            if e.kind() == std::io::ErrorKind::WouldBlock =>
+        {
+            tracing::warn!(asset_id = id, "clip still not made: too many at once");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(axum::http::header::RETRY_AFTER, "2")],
+                "Stills are being made; try again in a moment.",
+            )
+                .into_response();
+        }
+        Err(e) => {
+            tracing::warn!(asset_id = id, error = %e, "clip still could not be made");
+            return (StatusCode::NOT_FOUND, "This clip has no still.").into_response();
+        }
     }
     let mut response = match ServeFile::new(&still).oneshot(request).await {
         Ok(response) => response.into_response(),
@@ -126,7 +143,7 @@ pub async fn asset_still(
                 .into_response();
         }
     };
-    if response.status().is_success() {
+    if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
         response.headers_mut().insert(
             axum::http::header::CACHE_CONTROL,
             axum::http::HeaderValue::from_static(STILL_CACHE),
@@ -145,10 +162,16 @@ async fn make_still(
     if tokio::fs::try_exists(still).await? {
         return Ok(());
     }
-    let _permit = state
-        .makers
-        .acquire()
+    // A turn within a few seconds, or none: a slow clip must not queue every
+    // other request for a still behind it.
+    let _permit = tokio::time::timeout(STILL_TURN, state.makers.acquire())
         .await
+        .map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::WouldBlock,
+                "too many stills being made; try again",
+            )
+        })?
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     titan::render::thumbnail::ensure_still(video, duration, still).await?;
     Ok(())

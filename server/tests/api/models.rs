@@ -244,38 +244,74 @@ async fn predictions_come_from_the_champion_with_its_version_and_are_logged() {
     let not_inputs = serde_json::json!({ "inputs": { "cpm": [1, 2] } });
     let refused = rest(&app, &reader, Method::POST, path, Some(not_inputs)).await;
     assert_eq!(refused.status(), 422);
-
+    // The largest number there is: still a finite answer (a sum that
+    // overflows both ways is refused), and a row the database can store.
+    let huge = serde_json::json!({ "inputs": { "cpm": 1e308, "placement": "reels" } });
+    let answered = rest(&app, &reader, Method::POST, path, Some(huge)).await;
+    assert_eq!(answered.status(), 200);
+    let answered: Value = answered.json().await.unwrap();
+    assert!(
+        answered["ctr"].as_f64().is_some_and(f64::is_finite),
+        "{answered}"
+    );
+    let too_many: serde_json::Map<String, Value> = (0..501)
+        .map(|i| (format!("c{i}"), Value::from(1)))
+        .collect();
+    let refused = rest(
+        &app,
+        &reader,
+        Method::POST,
+        path,
+        Some(serde_json::json!({ "inputs": too_many })),
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    // Columns the model does not read are answered but not kept.
+    let extra = serde_json::json!({ "inputs": { "cpm": 15, "placement": "reels", "notes": "x".repeat(5000) } });
     assert_eq!(
-        logged_predictions(&app, 4).await,
-        vec!["ctr_export-v1"; 4],
+        rest(&app, &reader, Method::POST, path, Some(extra))
+            .await
+            .status(),
+        200
+    );
+
+    let (versions, inputs) = logged_predictions(&app, 6).await;
+    assert_eq!(
+        versions,
+        vec!["ctr_export-v1"; 6],
         "every prediction answered is logged with its version, refused ones are not"
+    );
+    assert!(
+        inputs.iter().all(|i| !i.contains("notes") && i.len() < 500),
+        "only the model's columns are logged: {inputs:?}"
     );
 }
 
 /// The model versions of the logged predictions once `expected` are written
 /// (the log is written off the request path, within moments).
-async fn logged_predictions(app: &TestApp, expected: usize) -> Vec<String> {
+async fn logged_predictions(app: &TestApp, expected: usize) -> (Vec<String>, Vec<String>) {
     let db = &app.running.as_ref().unwrap().db;
     let started = std::time::Instant::now();
     loop {
-        let logged: Vec<String> = titan::on_pool!(db, pool => sqlx::query_scalar(
-            "SELECT model_version FROM predictions ORDER BY id",
+        let logged: Vec<(String, String)> = titan::on_pool!(db, pool => sqlx::query_as(
+            "SELECT model_version, input FROM predictions ORDER BY id",
         )
         .fetch_all(pool)
         .await
         .unwrap());
         if started.elapsed() > Duration::from_secs(10) {
-            return logged;
+            return logged.into_iter().unzip();
         }
         if logged.len() >= expected {
             // A moment more: a row that should not be there would show now.
             tokio::time::sleep(Duration::from_millis(300)).await;
-            return titan::on_pool!(db, pool => sqlx::query_scalar(
-                "SELECT model_version FROM predictions ORDER BY id",
+            let logged: Vec<(String, String)> = titan::on_pool!(db, pool => sqlx::query_as(
+                "SELECT model_version, input FROM predictions ORDER BY id",
             )
             .fetch_all(pool)
             .await
             .unwrap());
+            return logged.into_iter().unzip();
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
