@@ -162,7 +162,7 @@ async fn main() {
         let sent = reqwest::Client::new()
             .get(format!("{base}{page}"))
             .header("Cookie", &cookie)
-            .header("Accept-Encoding", "br")
+            .header("Accept-Encoding", "br, gzip")
             .send()
             .await
             .expect("page");
