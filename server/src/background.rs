@@ -4,8 +4,7 @@
 //! answers health, readiness and metrics and nothing else.
 
 use crate::config::Config;
-use crate::{StartError, jobs_service, shutdown_signal};
-use axum::serve::ListenerExt;
+use crate::{StartError, jobs_service};
 use std::net::SocketAddr;
 use std::time::Duration;
 use titan::db::Db;
@@ -121,30 +120,7 @@ pub async fn start_worker(
         crate::integrations::integrations(&db, &config).map_err(StartError::Integrations)?;
     let background = Background::start(&db, &config, &jobs, &integrations).await?;
     let app = crate::http::worker_router(&db, &config, &integrations);
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let stop = async move {
-            if shutdown_on_signal {
-                tokio::select! {
-                    _ = rx => {}
-                    _ = shutdown_signal() => {}
-                }
-            } else if rx.await.is_err() {
-                tracing::warn!("shutdown handle dropped; stopping");
-            }
-        };
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::warn!(error = %e, "cannot set TCP_NODELAY on a connection");
-            }
-        });
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop)
-        .await
-    });
+    let (tx, task) = crate::serve_in_background(listener, app, shutdown_on_signal);
     tracing::info!(%addr, "worker running; health on this address");
     Ok(WorkerProcess {
         addr,

@@ -257,10 +257,33 @@ pub async fn start(
     );
     session_store::DbSessionStore::new(db.clone(), time::Duration::days(config.session_max_days))
         .spawn_cleanup(Duration::from_secs(3600));
+    let (tx, task) = serve_in_background(listener, app, shutdown_on_signal);
+    tracing::info!(%addr, "listening");
+    Ok(Running {
+        addr,
+        db,
+        jobs,
+        sign_in,
+        ctr,
+        background,
+        prediction_writer: Some(prediction_writer),
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+/// Serves `app` on `listener` in a task until the returned sender fires (or is
+/// dropped) or, with `on_signal`, Ctrl-C or SIGTERM arrives; in-flight requests
+/// finish first.
+pub(crate) fn serve_in_background(
+    listener: TcpListener,
+    app: axum::Router,
+    on_signal: bool,
+) -> (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>) {
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let stop = async move {
-            if shutdown_on_signal {
+            if on_signal {
                 tokio::select! {
                     _ = rx => {}
                     _ = shutdown_signal() => {}
@@ -283,21 +306,10 @@ pub async fn start(
         .with_graceful_shutdown(stop)
         .await
     });
-    tracing::info!(%addr, "listening");
-    Ok(Running {
-        addr,
-        db,
-        jobs,
-        sign_in,
-        ctr,
-        background,
-        prediction_writer: Some(prediction_writer),
-        shutdown: Some(tx),
-        task,
-    })
+    (tx, task)
 }
 
-pub(crate) async fn shutdown_signal() {
+async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for Ctrl-C");
