@@ -12,7 +12,6 @@ use titan::integrations::Integrations;
 use titan::jobs::service::Jobs;
 use titan::jobs::{JobEnv, WorkerHandle};
 use titan::media::MediaDirs;
-use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -95,26 +94,9 @@ pub async fn start_worker(
     config: &Config,
     shutdown_on_signal: bool,
 ) -> Result<WorkerProcess, StartError> {
-    let listener = TcpListener::bind(config.addr)
-        .await
-        .map_err(|source| StartError::Bind {
-            addr: config.addr,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind {
-        addr: config.addr,
-        source,
-    })?;
-    let mut config = config.clone();
-    config.addr = addr;
+    let (listener, mut config) = crate::prepare_process(config).await?;
+    let addr = config.addr;
     config.worker = true;
-    titan::render::process::set_memory_limit_mb(config.ffmpeg_memory_mb);
-    MediaDirs::new(&config.media_dir)
-        .ensure()
-        .map_err(|source| StartError::Media {
-            dir: config.media_dir.clone(),
-            source,
-        })?;
     let jobs = jobs_service(&db, &config);
     let integrations =
         crate::integrations::integrations(&db, &config).map_err(StartError::Integrations)?;

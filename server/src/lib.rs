@@ -198,13 +198,10 @@ impl Running {
     }
 }
 
-/// Binds `config.addr` (port 0 picks a free one) and serves the application on `db`
-/// until `stop`, or until `shutdown_on_signal` sees Ctrl-C / SIGTERM.
-pub async fn start(
-    db: Db,
-    config: &Config,
-    shutdown_on_signal: bool,
-) -> Result<Running, StartError> {
+/// What every process does first: binds `config.addr` (port 0 picks a free
+/// one), sets the ffmpeg memory limit and makes the media directories. The
+/// configuration returned carries the bound address.
+pub(crate) async fn prepare_process(config: &Config) -> Result<(TcpListener, Config), StartError> {
     let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|source| StartError::Bind {
@@ -218,11 +215,24 @@ pub async fn start(
     let mut config = config.clone();
     config.addr = addr;
     titan::render::process::set_memory_limit_mb(config.ffmpeg_memory_mb);
-    let media = MediaDirs::new(&config.media_dir);
-    media.ensure().map_err(|source| StartError::Media {
-        dir: config.media_dir.clone(),
-        source,
-    })?;
+    MediaDirs::new(&config.media_dir)
+        .ensure()
+        .map_err(|source| StartError::Media {
+            dir: config.media_dir.clone(),
+            source,
+        })?;
+    Ok((listener, config))
+}
+
+/// Binds `config.addr` (port 0 picks a free one) and serves the application on `db`
+/// until `stop`, or until `shutdown_on_signal` sees Ctrl-C / SIGTERM.
+pub async fn start(
+    db: Db,
+    config: &Config,
+    shutdown_on_signal: bool,
+) -> Result<Running, StartError> {
+    let (listener, config) = prepare_process(config).await?;
+    let addr = config.addr;
     let jobs = jobs_service(&db, &config);
     let integrations =
         integrations::integrations(&db, &config).map_err(StartError::Integrations)?;
