@@ -38,9 +38,12 @@ status=0
   TITAN_E2E_CREDENTIALS="$work/data/demo-credentials.txt" \
   TITAN_E2E_WORK="$work" \
   TITAN_E2E_HUBSPOT_PORT="$hubspot_port" \
-  npx playwright test "$@") || status=$?
+  npx playwright test "$@" 2>&1 | tee "$work/playwright.log"; exit "${PIPESTATUS[0]}") || status=$?
 if [ "$status" -ne 0 ]; then
   echo "---- server log ----" >&2
   tail -n 80 "$work/server.log" >&2
+  # Last, so that a log cut to its end still says which test failed and why.
+  echo "---- failed browser tests ----" >&2
+  grep -E -A12 '^\s+[0-9]+\) ' "$work/playwright.log" | head -n 120 >&2 || true
 fi
 exit "$status"

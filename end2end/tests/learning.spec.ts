@@ -98,6 +98,8 @@ test("HubSpot connected, a tracked visitor books, a signed deal webhook credits 
   const stages = page.getByTestId("stage-values");
   await stages.getByLabel("Value in dollars of row 1").fill("2,500");
   await stages.getByRole("button", { name: "Save stages" }).click();
+  // A reload before the answer would cancel the save.
+  await expect(stages.getByRole("status")).toContainText("Stages saved.");
   await page.reload();
   await hydrated(page);
   await expect(page.getByTestId("stage-values").getByLabel("Value in dollars of row 1")).toHaveValue("2500.00");
