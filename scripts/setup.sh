@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.10
-DEBIAN_PACKAGES=(postgresql sqlite3 chromium ffmpeg fonts-dejavu-core curl procps wrk)
+DEBIAN_PACKAGES=(postgresql redis-server sqlite3 chromium ffmpeg fonts-dejavu-core curl procps wrk)
 
 log() { printf '\033[1;34msetup:\033[0m %s\n' "$*"; }
 

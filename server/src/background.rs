@@ -39,18 +39,15 @@ impl Background {
             });
         }
         let queue = jobs.queue.clone();
-        let requeued = queue.requeue_lost(db).await.map_err(StartError::Requeue)?;
-        if !requeued.is_empty() {
-            tracing::warn!(jobs = ?requeued, "queued jobs that a stopped process had recorded but not queued");
-        }
         let env = JobEnv {
             db: db.clone(),
             media: MediaDirs::new(&config.media_dir),
             job_timeout: Duration::from_secs(config.job_timeout_secs),
             integrations: integrations.clone(),
+            backoff_min: Duration::from_millis(config.job_backoff_ms),
+            backoff_max: Duration::from_secs(60).max(Duration::from_millis(config.job_backoff_ms)),
         };
-        let worker = titan::jobs::worker::spawn(queue, env, config.worker_settings())
-            .map_err(StartError::Worker)?;
+        let worker = titan::jobs::worker::spawn(queue, env, config.worker_settings());
         if config.schedules {
             let settings = titan::learning::scheduler::ScheduleSettings {
                 retrain_min_new: config.retrain_min_new,

@@ -231,7 +231,8 @@ pub struct Config {
     #[arg(long, env = "TITAN_QUEUE_HEARTBEAT_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub queue_heartbeat_secs: u64,
 
-    /// How often an idle worker looks for new jobs (SQLite; PostgreSQL is notified).
+    /// How often an idle worker looks for new jobs; a job queued by its own process
+    /// (on PostgreSQL, by any) wakes it at once.
     #[arg(long, env = "TITAN_QUEUE_POLL_MS", default_value_t = 200, value_parser = clap::value_parser!(u64).range(10..=60_000))]
     pub queue_poll_ms: u64,
 
@@ -305,17 +306,13 @@ impl Config {
 
     pub fn worker_settings(&self) -> titan::jobs::WorkerSettings {
         titan::jobs::WorkerSettings {
-            // apalis tracks liveness per worker name, so each process has its own.
+            // Leases are held in the worker's name, so each process has its own.
             name: format!(
                 "titan-{}-{}",
                 std::process::id(),
                 time::OffsetDateTime::now_utc().unix_timestamp()
             ),
             concurrency: self.worker_concurrency as usize,
-            max_attempts: self.job_max_attempts,
-            backoff_min: std::time::Duration::from_millis(self.job_backoff_ms),
-            backoff_max: std::time::Duration::from_secs(60)
-                .max(std::time::Duration::from_millis(self.job_backoff_ms)),
             poll: std::time::Duration::from_millis(self.queue_poll_ms),
         }
     }

@@ -36,10 +36,6 @@ pub enum StartError {
     Seed(titan::Error),
     #[error("cannot create TITAN_MEDIA_DIR {dir}: {source}")]
     Media { dir: String, source: std::io::Error },
-    #[error("cannot start the job worker: {0}")]
-    Worker(String),
-    #[error("cannot queue the jobs a stopped process left unqueued: {0}")]
-    Requeue(titan::Error),
     #[error("cannot set up integrations: {0}")]
     Integrations(String),
     #[error("cannot listen on TITAN_ADDR {addr}: {source}")]
@@ -157,6 +153,8 @@ pub struct Running {
     background: background::Background,
     /// Writes the prediction log; closed after the last request is answered.
     prediction_writer: Option<titan::ml::prediction_log::LogWriter>,
+    /// Stops listening for other processes' changes.
+    changes: tokio_util::sync::CancellationToken,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -180,6 +178,7 @@ impl Running {
     /// After the last request: stops schedules and the worker, writes the
     /// queued prediction log rows, closes the pool.
     async fn finish(&mut self) {
+        self.changes.cancel();
         self.background.stop().await;
         if let Some(writer) = self.prediction_writer.take() {
             writer.close().await;
@@ -267,6 +266,8 @@ pub async fn start(
     );
     session_store::DbSessionStore::new(db.clone(), time::Duration::days(config.session_max_days))
         .spawn_cleanup(Duration::from_secs(3600));
+    let changes = tokio_util::sync::CancellationToken::new();
+    titan::db::changes::listen(&db, changes.clone());
     let (tx, task) = serve_in_background(listener, app, shutdown_on_signal);
     tracing::info!(%addr, "listening");
     Ok(Running {
@@ -277,6 +278,7 @@ pub async fn start(
         ctr,
         background,
         prediction_writer: Some(prediction_writer),
+        changes,
         shutdown: Some(tx),
         task,
     })

@@ -1,9 +1,10 @@
 //! Checking a presented key on every API call without a database round trip.
 //!
 //! Entries are cached by prefix for [`CACHE_TTL`]: a key revoked through this
-//! process is dropped from the cache at once; one revoked by another process stops
-//! working within the TTL (cross-replica invalidation comes with the scale-out
-//! work). Unknown prefixes are cached too, so a flood of made-up keys costs one
+//! process is dropped from the cache at once; one revoked by another process
+//! stops working as soon as this process hears of it (PostgreSQL announces it,
+//! see [`crate::db::changes`]: every entry remembers the account-change counter
+//! it was loaded at), and within the TTL otherwise. Unknown prefixes are cached too, so a flood of made-up keys costs one
 //! query per prefix and TTL, and the map is bounded.
 
 use super::{hash_secret, revoke_row, same_digest, split_key};
@@ -40,6 +41,8 @@ struct Entry {
     /// `None`: no such prefix.
     key: Option<StoredKey>,
     loaded: Instant,
+    /// [`crate::accounts::changes::accounts_generation`] before the load.
+    generation: u64,
 }
 
 #[derive(Clone)]
@@ -88,7 +91,10 @@ impl ApiKeys {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         cache
             .get(prefix)
-            .filter(|e| e.loaded.elapsed() < CACHE_TTL)
+            .filter(|e| {
+                e.loaded.elapsed() < CACHE_TTL
+                    && e.generation == crate::accounts::changes::accounts_generation()
+            })
             .cloned()
     }
 
@@ -117,6 +123,7 @@ impl ApiKeys {
     }
 
     async fn load(&self, prefix: &str) -> Result<Entry> {
+        let generation = crate::accounts::changes::accounts_generation();
         let row: Option<Row> = on_pool!(&self.db, pool => sqlx::query_as(
             "SELECT id, workspace_id, secret_hash, scopes, last_used_at, revoked_at \
              FROM api_keys WHERE prefix = $1")
@@ -136,6 +143,7 @@ impl ApiKeys {
                 },
             }),
             loaded: Instant::now(),
+            generation,
         })
     }
 

@@ -2,8 +2,9 @@
 //!
 //! Queries are written once in portable SQL (`$1` placeholders work on both) and
 //! run through [`on_pool!`], which compiles the same body for each backend's pool.
-//! That keeps one SQL text per query and concrete pool types, which the job engine
-//! (apalis-sqlite / apalis-postgres) can share later.
+//! That keeps one SQL text per query and concrete pool types.
+
+pub mod changes;
 
 use crate::error::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -149,26 +150,20 @@ impl Db {
         }
     }
 
-    /// Applies the migrations of this backend that have not run yet.
-    /// Also applies the job engine's (apalis) migrations. On SQLite both share the
-    /// `_sqlx_migrations` history, so each migrator ignores the other's entries.
+    /// Applies the migrations of this backend that have not run yet. Databases
+    /// from before migration 0016 also hold the history of the job engine Titan
+    /// used then (apalis), which is ignored.
     pub async fn migrate(&self) -> Result<()> {
         match self {
             Db::Sqlite(pool) => {
                 let mut titan = sqlx::migrate!("migrations/sqlite");
                 titan.set_ignore_missing(true);
                 titan.run(pool).await?;
-                let mut queue = apalis_sqlite::SqliteStorage::<()>::migrations();
-                queue.set_ignore_missing(true);
-                queue.run(pool).await?;
             }
             Db::Postgres(pool) => {
                 let mut titan = sqlx::migrate!("migrations/postgres");
                 titan.set_ignore_missing(true);
                 titan.run(pool).await?;
-                apalis_postgres::PostgresStorage::<()>::setup(pool)
-                    .await
-                    .map_err(|e| Error::Internal(format!("job queue migrations failed: {e}")))?;
             }
         }
         Ok(())

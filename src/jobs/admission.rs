@@ -34,22 +34,26 @@ impl Refused {
 /// Inserts `job` as queued unless its workspace already has `quotas.active_jobs`
 /// jobs queued or running, or `stored_bytes` (the size of the file the job keeps
 /// until it ends, 0 for none) would take its stored media over
-/// `quotas.media_bytes`. Returns the job and how many jobs the workspace had
-/// active before it (for its fair priority).
+/// `quotas.media_bytes`. The inserted row is the queued job (see
+/// [`super::queue`]).
 pub async fn insert_within(
     db: &Db,
     job: &NewJob,
     stored_bytes: i64,
     quotas: &Quotas,
-) -> Result<std::result::Result<(Job, i64), Refused>> {
+) -> Result<std::result::Result<Job, Refused>> {
     // Jobs Titan queued for itself (owner NULL) do not use up people's quota.
     const COUNT: &str = "SELECT COUNT(*) FROM background_jobs \
                          WHERE workspace_id = $1 AND status IN ('queued', 'running') AND owner_id IS NOT NULL";
-    const INSERT: &str = "INSERT INTO background_jobs (kind, owner_id, workspace_id, input, status, max_attempts, queue_key, stored_bytes, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $8) RETURNING id";
+    const INSERT: &str = concat!(
+        "INSERT INTO background_jobs (kind, owner_id, workspace_id, input, status, max_attempts, stored_bytes, created_at, updated_at, fair_rank) \
+         VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $7, ",
+        crate::fair_rank_sql!("$3"),
+        ") RETURNING id"
+    );
     let at = now();
     let input = store::json(&job.input)?;
-    let inserted: std::result::Result<(i64, i64), Refused> = crate::in_quota_transaction!(db, job.workspace_id, tx => {
+    let inserted: std::result::Result<i64, Refused> = crate::in_quota_transaction!(db, job.workspace_id, tx => {
         let active: i64 = sqlx::query_scalar(COUNT)
             .bind(job.workspace_id)
             .fetch_one(&mut *tx)
@@ -73,16 +77,18 @@ pub async fn insert_within(
                 .bind(job.workspace_id)
                 .bind(&input)
                 .bind(job.max_attempts)
-                .bind(&job.queue_key)
                 .bind(stored_bytes.max(0))
                 .bind(at)
                 .fetch_one(&mut *tx)
                 .await?;
-            Ok((id, active))
+            Ok(id)
         }
     });
     match inserted {
-        Ok((id, active)) => Ok(Ok((store::get(db, id).await?, active))),
+        Ok(id) => {
+            crate::db::changes::jobs_changed();
+            Ok(Ok(store::get(db, id).await?))
+        }
         Err(refused) => Ok(Err(refused)),
     }
 }
@@ -93,19 +99,6 @@ pub async fn active_in_workspace(db: &Db, workspace_id: i64) -> Result<i64> {
         "SELECT COUNT(*) FROM background_jobs WHERE workspace_id = $1 AND status IN ('queued', 'running')",
     )
     .bind(workspace_id)
-    .fetch_one(pool)
-    .await?))
-}
-
-/// How many other jobs of job `id`'s workspace were queued or running before it
-/// (for its fair priority when it is queued again).
-pub async fn active_before(db: &Db, id: i64) -> Result<i64> {
-    Ok(on_pool!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM background_jobs o JOIN background_jobs j ON j.id = $1 \
-         WHERE o.workspace_id = j.workspace_id AND o.id < j.id \
-         AND o.status IN ('queued', 'running')",
-    )
-    .bind(id)
     .fetch_one(pool)
     .await?))
 }

@@ -2,7 +2,7 @@
 //! core call that server functions and REST handlers share.
 
 use super::admission;
-use super::queue::{JobQueue, new_queue_key};
+use super::queue::JobQueue;
 use super::render_job;
 use super::store::{self, NewJob};
 use crate::db::Db;
@@ -76,7 +76,6 @@ impl Jobs {
         {
             return store::get(&self.db, id).await;
         }
-        let queue_key = new_queue_key();
         let job = store::insert(
             &self.db,
             &NewJob {
@@ -84,15 +83,10 @@ impl Jobs {
                 workspace_id,
                 input,
                 max_attempts: self.max_attempts,
-                queue_key: queue_key.clone(),
             },
         )
         .await?;
-        // A crash between the row and its task is repaired at the next start
-        // (`JobQueue::requeue_lost`), as for jobs people queue.
-        self.queue
-            .push(job.id, job.max_attempts, &queue_key, 0)
-            .await?;
+        self.queue.wake();
         tracing::info!(
             job_id = job.id,
             workspace_id,
@@ -140,15 +134,13 @@ impl Jobs {
         input: JobInput,
         stored_bytes: i64,
     ) -> Result<Job> {
-        let queue_key = new_queue_key();
-        let (job, active_before) = admission::insert_within(
+        let job = admission::insert_within(
             &self.db,
             &NewJob {
                 owner_id: Some(user.id),
                 workspace_id: user.workspace_id,
                 input,
                 max_attempts: self.max_attempts,
-                queue_key: queue_key.clone(),
             },
             stored_bytes,
             &self.quotas,
@@ -163,45 +155,7 @@ impl Jobs {
             );
             refused.into_error(&self.quotas)
         })?;
-        // A crash right here leaves a queued row without its task; the next
-        // start finds it by its key and queues it (`JobQueue::requeue_lost`).
-        let priority = super::queue::fair_priority(active_before);
-        let pushed = match self
-            .queue
-            .push(job.id, job.max_attempts, &queue_key, priority)
-            .await
-        {
-            // A start in another process may have queued the row in between
-            // (`requeue_lost`); the key then already has its task.
-            Err(e) => match self.queue.has_task(&self.db, &queue_key).await {
-                Ok(true) => Ok(()),
-                Ok(false) => Err(e),
-                Err(lookup) => {
-                    tracing::error!(job_id = job.id, error = %lookup, "queue not readable after a failed push");
-                    Err(e)
-                }
-            },
-            Ok(()) => Ok(()),
-        };
-        if let Err(e) = pushed {
-            tracing::error!(job_id = job.id, error = %e, "job recorded but not queued");
-            // The transition is guarded by status, so mark it via a running step.
-            if let Err(e2) = store::start_attempt(&self.db, job.id, Some(&queue_key)).await {
-                tracing::error!(job_id = job.id, error = %e2, "job row could not be updated");
-            }
-            if let Err(e2) = store::finish(
-                &self.db,
-                job.id,
-                crate::domain::job::JobStatus::Failed,
-                &[],
-                Some("could not be queued"),
-            )
-            .await
-            {
-                tracing::error!(job_id = job.id, error = %e2, "job row could not be updated");
-            }
-            return Err(e);
-        }
+        self.queue.wake();
         tracing::info!(
             job_id = job.id,
             kind = job.kind.as_str(),
@@ -265,12 +219,8 @@ impl Jobs {
         if active >= self.quotas.active_jobs {
             return Err(crate::quotas::jobs_full(active));
         }
-        let queue_key = new_queue_key();
-        let job = store::reset_for_retry(&self.db, id, &queue_key).await?;
-        let priority = super::queue::fair_priority(admission::active_before(&self.db, id).await?);
-        self.queue
-            .push(job.id, job.max_attempts, &queue_key, priority)
-            .await?;
+        let job = store::reset_for_retry(&self.db, id).await?;
+        self.queue.wake();
         tracing::info!(job_id = id, user_id = user.id, "job queued again");
         Ok(job)
     }

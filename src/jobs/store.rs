@@ -16,16 +16,6 @@ pub struct NewJob {
     pub workspace_id: i64,
     pub input: JobInput,
     pub max_attempts: i32,
-    /// The key its queue task is written under (see [`super::queue`]).
-    pub queue_key: String,
-}
-
-/// An unfinished job as the queue knows it.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct Unfinished {
-    pub id: i64,
-    pub max_attempts: i32,
-    pub queue_key: String,
 }
 
 /// Which jobs to list.
@@ -112,23 +102,28 @@ pub(super) fn json<T: serde::Serialize>(value: &T) -> Result<String> {
         .map_err(|e| Error::Internal(format!("cannot encode job data: {e}")))
 }
 
-/// Inserts a queued job and returns it.
+/// Inserts a queued job and returns it: queueing is this one write (see
+/// [`super::queue`]).
 pub async fn insert(db: &Db, job: &NewJob) -> Result<Job> {
     let at = now();
     let input = json(&job.input)?;
     let id: i64 = on_pool!(db, pool => sqlx::query_scalar(
-        "INSERT INTO background_jobs (kind, owner_id, workspace_id, input, status, max_attempts, queue_key, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $7) RETURNING id",
+        concat!(
+            "INSERT INTO background_jobs (kind, owner_id, workspace_id, input, status, max_attempts, created_at, updated_at, fair_rank) \
+             VALUES ($1, $2, $3, $4, 'queued', $5, $6, $6, ",
+            crate::fair_rank_sql!("$3"),
+            ") RETURNING id"
+        ),
     )
     .bind(job.input.kind().as_str())
     .bind(job.owner_id)
     .bind(job.workspace_id)
     .bind(input)
     .bind(job.max_attempts)
-    .bind(&job.queue_key)
     .bind(at)
     .fetch_one(pool)
     .await?);
+    crate::db::changes::jobs_changed();
     get(db, id).await
 }
 
@@ -181,31 +176,6 @@ pub async fn list(db: &Db, filter: &JobFilter) -> Result<Vec<Job>> {
     rows.into_iter().map(JobRow::into_job).collect()
 }
 
-/// Starts an attempt: queued (or running, when a crashed worker's job is picked up
-/// again) becomes running. `None` when the job is already final (cancelled while
-/// queued, or done) and must not run, or when `queue_key` names an earlier
-/// queueing of it than the row's (the job was queued again since).
-pub async fn start_attempt(db: &Db, id: i64, queue_key: Option<&str>) -> Result<Option<Job>> {
-    let at = now();
-    let updated = on_pool!(db, pool => sqlx::query(
-        "UPDATE background_jobs SET status = 'running', attempts = attempts + 1, stage = 'starting', \
-         progress = 0, error = NULL, started_at = $1, finished_at = NULL, updated_at = $1 \
-         WHERE id = $2 AND status IN ('queued', 'running') AND cancel_requested = FALSE \
-         AND (queue_key IS NULL OR CAST($3 AS TEXT) IS NULL OR queue_key = $3)",
-    )
-    .bind(at)
-    .bind(id)
-    .bind(queue_key)
-    .execute(pool)
-    .await?
-    .rows_affected());
-    if updated == 0 {
-        Ok(None)
-    } else {
-        get(db, id).await.map(Some)
-    }
-}
-
 /// Records stage and progress of a running job.
 pub async fn set_progress(db: &Db, id: i64, stage: &str, progress: i32) -> Result<()> {
     on_pool!(db, pool => {
@@ -219,25 +189,34 @@ pub async fn set_progress(db: &Db, id: i64, stage: &str, progress: i32) -> Resul
         .execute(pool)
         .await?;
     });
+    crate::db::changes::jobs_changed();
     Ok(())
 }
 
-/// Ends a running job in `status` with `outputs` and an optional error.
+/// The attempt a write is about: job `id` as leased to worker `owner`. A worker
+/// whose lease ran out (and whose job another worker took) writes nothing.
+#[derive(Clone, Copy, Debug)]
+pub struct Attempt<'a> {
+    pub id: i64,
+    pub owner: &'a str,
+}
+
+/// Ends a running attempt in `status` with `outputs` and an optional error.
 pub async fn finish(
     db: &Db,
-    id: i64,
+    attempt: Attempt<'_>,
     status: JobStatus,
     outputs: &[RenderOutput],
     error: Option<&str>,
 ) -> Result<()> {
-    finish_with_stage(db, id, status, outputs, error, None).await
+    finish_with_stage(db, attempt, status, outputs, error, None).await
 }
 
 /// [`finish`], with the final stage text a person reads (e.g. which model a
 /// training job registered) instead of "done".
 pub async fn finish_with_stage(
     db: &Db,
-    id: i64,
+    attempt: Attempt<'_>,
     status: JobStatus,
     outputs: &[RenderOutput],
     error: Option<&str>,
@@ -254,8 +233,8 @@ pub async fn finish_with_stage(
         sqlx::query(
             "UPDATE background_jobs SET status = $1, stage = $2, \
              progress = CASE WHEN $3 >= 0 THEN $3 ELSE progress END, \
-             outputs = $4, error = $5, finished_at = $6, updated_at = $6 \
-             WHERE id = $7 AND status = 'running'",
+             outputs = $4, error = $5, finished_at = $6, updated_at = $6, lease_owner = NULL, lease_until = NULL \
+             WHERE id = $7 AND status = 'running' AND lease_owner = $8",
         )
         .bind(status.as_str())
         .bind(stage)
@@ -263,26 +242,39 @@ pub async fn finish_with_stage(
         .bind(outputs)
         .bind(error)
         .bind(at)
-        .bind(id)
+        .bind(attempt.id)
+        .bind(attempt.owner)
         .execute(pool)
         .await?;
     });
+    crate::db::changes::jobs_changed();
     Ok(())
 }
 
-/// Puts a running job whose attempt failed transiently back in the queue.
-pub async fn requeue_after_failure(db: &Db, id: i64, error: &str) -> Result<()> {
+/// Puts a running job whose attempt failed transiently back in the queue, to
+/// start again after `wait`.
+pub async fn requeue_after_failure(
+    db: &Db,
+    attempt: Attempt<'_>,
+    error: &str,
+    wait: std::time::Duration,
+) -> Result<()> {
+    let at = now();
     on_pool!(db, pool => {
         sqlx::query(
-            "UPDATE background_jobs SET status = 'queued', stage = 'waiting to retry', error = $1, updated_at = $2 \
-             WHERE id = $3 AND status = 'running'",
+            "UPDATE background_jobs SET status = 'queued', stage = 'waiting to retry', error = $1, updated_at = $2, \
+             run_after = $5, lease_owner = NULL, lease_until = NULL \
+             WHERE id = $3 AND status = 'running' AND lease_owner = $4",
         )
         .bind(error)
-        .bind(now())
-        .bind(id)
+        .bind(at)
+        .bind(attempt.id)
+        .bind(attempt.owner)
+        .bind(at + wait)
         .execute(pool)
         .await?;
     });
+    crate::db::changes::jobs_changed();
     Ok(())
 }
 
@@ -302,6 +294,7 @@ pub async fn request_cancel(db: &Db, id: i64) -> Result<Job> {
         .execute(pool)
         .await?;
     });
+    crate::db::changes::jobs_changed();
     let job = get(db, id).await?;
     if !job.cancel_requested {
         return Err(Error::Conflict(format!(
@@ -321,20 +314,21 @@ pub async fn cancel_requested(db: &Db, id: i64) -> Result<bool> {
     .unwrap_or(true))
 }
 
-/// Puts a failed, dead or cancelled job back in the queue with fresh attempts,
-/// to be queued under the new `queue_key`.
-pub async fn reset_for_retry(db: &Db, id: i64, queue_key: &str) -> Result<Job> {
+/// Puts a failed, dead or cancelled job back in the queue with fresh attempts.
+pub async fn reset_for_retry(db: &Db, id: i64) -> Result<Job> {
     let updated = on_pool!(db, pool => sqlx::query(
         "UPDATE background_jobs SET status = 'queued', stage = 'queued again', progress = 0, attempts = 0, \
-         error = NULL, cancel_requested = FALSE, finished_at = NULL, queue_key = $3, updated_at = $1 \
+         error = NULL, cancel_requested = FALSE, finished_at = NULL, run_after = NULL, updated_at = $1, \
+         fair_rank = (SELECT COUNT(*) FROM background_jobs o WHERE o.workspace_id = background_jobs.workspace_id \
+         AND o.status IN ('queued', 'running')) \
          WHERE id = $2 AND status IN ('failed', 'dead', 'cancelled')",
     )
     .bind(now())
     .bind(id)
-    .bind(queue_key)
     .execute(pool)
     .await?
     .rows_affected());
+    crate::db::changes::jobs_changed();
     let job = get(db, id).await?;
     if updated == 0 {
         return Err(Error::Conflict(format!(
@@ -362,16 +356,4 @@ pub async fn delete(db: &Db, id: i64) -> Result<Job> {
         )));
     }
     Ok(job)
-}
-
-/// Jobs that should have a queue task (queued, or running when a worker died).
-/// Rows from before queue keys existed are left out: their tasks were written
-/// without one, and the queue hands them over by itself.
-pub async fn unfinished(db: &Db) -> Result<Vec<Unfinished>> {
-    Ok(on_pool!(db, pool => sqlx::query_as::<_, Unfinished>(
-        "SELECT id, max_attempts, queue_key FROM background_jobs \
-         WHERE status IN ('queued', 'running') AND queue_key IS NOT NULL ORDER BY id",
-    )
-    .fetch_all(pool)
-    .await?))
 }

@@ -2,8 +2,8 @@
 //! scheduled fatigue scan and clean-up. Each reports what it did as its final
 //! stage, so the jobs console shows it.
 
+use super::attempt::JobEnv;
 use super::render_job::{JobRunError, ProgressSender};
-use super::worker::JobEnv;
 use crate::domain::job::Job;
 use crate::domain::render::RenderOutput;
 use crate::on_pool;

@@ -1,6 +1,9 @@
-//! Live job updates as Server-Sent Events. The stream polls the jobs table for
-//! rows changed since its last look, so it sees progress written by any worker
-//! process, in this process or another.
+//! Live job updates as Server-Sent Events. The stream looks in the jobs table for
+//! rows changed since its last look whenever a job changes: in this process, or
+//! in any process on PostgreSQL (announced by a trigger, see
+//! `titan::db::changes`). It also looks every second on SQLite, where a worker
+//! process sharing the file announces nothing, and every five seconds on
+//! PostgreSQL, in case an announcement was lost.
 //!
 //! A stream lives no longer than its session, and sees no more than its user may
 //! see now: every few seconds it checks that the session still counts (not signed
@@ -28,7 +31,16 @@ use tower_sessions::session::Id;
 
 use crate::session_store::DbSessionStore;
 
-const POLL: Duration = Duration::from_millis(400);
+/// The least time between two looks: a burst of progress writes is one look.
+const MIN_GAP: Duration = Duration::from_millis(200);
+
+/// The longest time between two looks without a change announced.
+fn fallback(db: &titan::db::Db) -> Duration {
+    match db {
+        titan::db::Db::Postgres(_) if titan::db::changes::listening() => Duration::from_secs(5),
+        _ => Duration::from_secs(1),
+    }
+}
 
 /// What the event stream needs: the jobs, and the sessions to re-check.
 #[derive(Clone)]
@@ -73,6 +85,8 @@ struct Cursor {
     since: time::OffsetDateTime,
     checked: Instant,
     ended: bool,
+    /// Job changes announced since the last look.
+    changes: tokio::sync::watch::Receiver<u64>,
 }
 
 #[derive(Deserialize)]
@@ -110,6 +124,7 @@ pub async fn job_events(
         since: titan::db::now() - time::Duration::seconds(1),
         checked: Instant::now(),
         ended: false,
+        changes: titan::db::changes::watch_jobs(),
     };
     let (user_id, all) = (user.id, query.all);
     let events = stream::unfold(start, move |mut cursor| async move {
@@ -117,7 +132,21 @@ pub async fn job_events(
             return None;
         }
         loop {
-            tokio::time::sleep(POLL).await;
+            tokio::time::sleep(MIN_GAP).await;
+            // Never past the next session check.
+            let until_check = cursor
+                .state
+                .session_check
+                .saturating_sub(cursor.checked.elapsed());
+            let wait = fallback(&cursor.state.jobs.db).min(until_check);
+            // Woken by a change, or after the fallback; a closed channel cannot
+            // happen (its sender is static), and would only mean polling.
+            if tokio::time::timeout(wait, cursor.changes.changed())
+                .await
+                .is_ok()
+            {
+                cursor.changes.borrow_and_update();
+            }
             if cursor.checked.elapsed() >= cursor.state.session_check {
                 cursor.checked = Instant::now();
                 let Some(fresh) = still_signed_in(&cursor.state, &session_id, user_id).await else {

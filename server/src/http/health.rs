@@ -14,6 +14,16 @@ pub async fn healthz() -> Json<Value> {
 /// Ready: the database answers a query.
 pub async fn readyz(State(db): State<Db>) -> (StatusCode, Json<Value>) {
     match db.ping().await {
+        // Still serving, but other replicas' changes (promotions, sign-outs)
+        // reach this one only when its caches expire.
+        Ok(()) if !titan::db::changes::listening() => (
+            StatusCode::OK,
+            Json(json!({
+                "status": "degraded",
+                "database": db.backend(),
+                "changes": "not heard from other processes; caches fall back to their lifetimes",
+            })),
+        ),
         Ok(()) => (
             StatusCode::OK,
             Json(json!({ "status": "ready", "database": db.backend() })),

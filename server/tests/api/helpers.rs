@@ -270,33 +270,30 @@ pub async fn job_ends(
     ended
 }
 
-/// A queued job row of `owner_id` in the app's workspace under `queue_key`, with
-/// no queue task (nothing runs it).
-pub async fn job_row(app: &TestApp, owner_id: i64, queue_key: &str) -> titan::domain::job::Job {
-    titan::jobs::store::insert(
-        &running(app).db,
-        &titan::jobs::NewJob {
-            owner_id: Some(owner_id),
-            workspace_id: app.workspace_id,
-            input: titan::domain::job::JobInput::TrainModels {
-                hook_percentile: 0.7,
-            },
-            max_attempts: 3,
-            queue_key: queue_key.into(),
-        },
+/// A `train_models` job of `owner_id` in the app's workspace, written straight
+/// into the table as running under a lease of worker `lease_owner` that lasts an
+/// hour (so the app's own worker leaves it alone); its id.
+pub async fn running_job(app: &TestApp, owner_id: i64, lease_owner: &str) -> i64 {
+    let at = titan::db::now();
+    let db = &running(app).db;
+    let input = titan::domain::job::JobInput::TrainModels {
+        hook_percentile: 0.7,
+    };
+    titan::on_pool!(db, pool => sqlx::query_scalar(
+        "INSERT INTO background_jobs (kind, owner_id, workspace_id, input, status, attempts, max_attempts, \
+         lease_owner, lease_until, started_at, created_at, updated_at) \
+         VALUES ($6, $1, $2, $7, 'running', 1, 3, $3, $4, $5, $5, $5) RETURNING id",
     )
+    .bind(owner_id)
+    .bind(app.workspace_id)
+    .bind(lease_owner)
+    .bind(at + time::Duration::hours(1))
+    .bind(at)
+    .bind(input.kind().as_str())
+    .bind(serde_json::to_string(&input).expect("job input"))
+    .fetch_one(pool)
     .await
-    .expect("insert a job")
-}
-
-/// A [`job_row`] started as if a worker had picked it up; its id.
-pub async fn running_job(app: &TestApp, owner_id: i64, queue_key: &str) -> i64 {
-    let job = job_row(app, owner_id, queue_key).await;
-    titan::jobs::store::start_attempt(&running(app).db, job.id, Some(queue_key))
-        .await
-        .expect("start the job")
-        .expect("running");
-    job.id
+    .expect("insert a running job"))
 }
 
 /// Opens the live job stream at `path` (`/api/v1/jobs/events…`) as `app`.

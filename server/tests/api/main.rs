@@ -19,6 +19,7 @@ mod openapi;
 mod pagination;
 mod people;
 mod people_links;
+mod queue;
 mod quotas;
 mod renders;
 mod results;

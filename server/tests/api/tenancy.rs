@@ -21,7 +21,11 @@ async fn finished_job_of_a(app: &TestApp) -> i64 {
         thumbnail: "1x1.jpg".into(),
         bytes: 5,
     };
-    titan::jobs::store::finish(db, job_id, JobStatus::Failed, &[output], Some("test"))
+    let attempt = titan::jobs::store::Attempt {
+        id: job_id,
+        owner: "tenancy-test",
+    };
+    titan::jobs::store::finish(db, attempt, JobStatus::Failed, &[output], Some("test"))
         .await
         .unwrap();
     let dir = app.media_dir().join("jobs").join(job_id.to_string());

@@ -132,9 +132,14 @@ pub async fn count(url: &str, sql: &'static str) -> i64 {
 
 /// Creates the marketer account with the operator command, on `env`'s database.
 pub fn create_marketer(env: &[(String, String)]) {
+    create_user(env, EMAIL, "marketer");
+}
+
+/// Creates `email` with `role` through the binary's `create-user`.
+pub fn create_user(env: &[(String, String)], email: &str, role: &str) {
     let created = Command::new(env!("CARGO_BIN_EXE_titan-server"))
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .args(["create-user", "--email", EMAIL, "--role", "marketer"])
+        .args(["create-user", "--email", email, "--role", role])
         .output()
         .unwrap();
     assert!(
@@ -146,6 +151,12 @@ pub fn create_marketer(env: &[(String, String)]) {
 
 /// A browser session of the marketer on the server at `base`.
 pub async fn signed_in(base: &str) -> reqwest::Client {
+    signed_in_as(base, EMAIL).await
+}
+
+/// A browser session of `email` on the server at `base`. Cookies are not
+/// port-bound, so the same client is signed in on every local replica.
+pub async fn signed_in_as(base: &str, email: &str) -> reqwest::Client {
     let client = reqwest::Client::builder()
         .cookie_provider(std::sync::Arc::new(reqwest::cookie::Jar::default()))
         .build()
@@ -154,7 +165,7 @@ pub async fn signed_in(base: &str) -> reqwest::Client {
     let login = client
         .post(format!("{base}/api/auth/login"))
         .header("accept", "application/json")
-        .form(&[("email", EMAIL), ("password", PASSWORD)])
+        .form(&[("email", email), ("password", PASSWORD)])
         .send()
         .await
         .unwrap();
@@ -268,4 +279,20 @@ pub async fn outputs_once(media: &Path, id: i64, seconds: f64) {
         );
         assert!(probe.has_audio);
     }
+}
+
+/// Calls server function `endpoint` on `base` with a form; its response.
+pub async fn call(
+    client: &reqwest::Client,
+    base: &str,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(format!("{base}/api/{endpoint}"))
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap()
 }
