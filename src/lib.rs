@@ -50,6 +50,8 @@ pub mod outbound;
 #[cfg(feature = "server")]
 pub mod quotas;
 #[cfg(feature = "server")]
+pub mod redis_link;
+#[cfg(feature = "server")]
 pub mod render;
 #[cfg(feature = "server")]
 pub mod results_import;

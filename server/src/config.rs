@@ -236,6 +236,12 @@ pub struct Config {
     #[arg(long, env = "TITAN_QUEUE_POLL_MS", default_value_t = 200, value_parser = clap::value_parser!(u64).range(10..=60_000))]
     pub queue_poll_ms: u64,
 
+    /// Redis (`redis://host:6379/0`) for rate limits shared by every replica
+    /// (API keys, tracking clicks, exports). Unset, or while it is down, each
+    /// process limits on its own.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
     /// Log format: `text` for people, `json` for log shippers.
     #[arg(long, env = "TITAN_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,

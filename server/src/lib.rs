@@ -11,6 +11,7 @@ pub mod demo_credentials;
 pub mod http;
 pub mod integrations;
 pub mod session_store;
+pub mod shared_limits;
 pub mod telemetry;
 
 use axum::serve::ListenerExt;
@@ -36,6 +37,8 @@ pub enum StartError {
     Seed(titan::Error),
     #[error("cannot create TITAN_MEDIA_DIR {dir}: {source}")]
     Media { dir: String, source: std::io::Error },
+    #[error("cannot use REDIS_URL: {0}")]
+    Redis(String),
     #[error("cannot set up integrations: {0}")]
     Integrations(String),
     #[error("cannot listen on TITAN_ADDR {addr}: {source}")]
@@ -239,6 +242,14 @@ pub async fn start(
     if config.tls {
         tracing::warn!("TITAN_TLS is deprecated: set TITAN_PUBLIC_URL=https://your.host instead");
     }
+    let redis = match config.redis_url.as_deref() {
+        Some(url) => {
+            let redis = titan::redis_link::Redis::new(url).map_err(StartError::Redis)?;
+            tracing::info!(redis = redis.shown(), "shared rate limits in Redis");
+            Some(redis)
+        }
+        None => None,
+    };
     let sign_in = titan::accounts::SignIn {
         limits: config.login_limits(),
         checks: titan::accounts::PasswordChecks::default(),
@@ -262,6 +273,7 @@ pub async fn start(
             sign_in: sign_in.clone(),
             integrations: integrations.clone(),
             ctr: ctr.clone(),
+            redis,
         },
     );
     session_store::DbSessionStore::new(db.clone(), time::Duration::days(config.session_max_days))

@@ -186,11 +186,12 @@ async fn replicas_hear_promotions_sign_outs_and_job_changes_of_each_other_at_onc
     );
     create_user(&env(port_a, true), ADMIN, "admin");
     create_user(&env(port_a, true), MARKETER, "marketer");
+    // One after the other: the first start migrates the database.
     let mut replica_a = Server::new(env(port_a, true));
     replica_a.start();
+    let client = signed_in_as(&a, ADMIN).await;
     let mut replica_b = Server::new(env(port_b, false));
     replica_b.start();
-    let client = signed_in_as(&a, ADMIN).await;
     wait_ready(&client, &b).await;
     assert_eq!(
         call(&client, &b, "auth/me", &[]).await.status(),

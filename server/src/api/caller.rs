@@ -8,7 +8,6 @@ use super::problem::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use governor::clock::{Clock, DefaultClock};
 use std::num::NonZeroU32;
 use titan::accounts::{Actor, KeyCaller};
 use titan::api_keys::KeyRefused;
@@ -26,7 +25,7 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
 
 /// Takes `cells` from the key's rate; 429 with `Retry-After` when it has not
 /// that many left.
-pub fn charge(state: &ApiState, key: &KeyCaller, cells: NonZeroU32) -> Result<(), ApiError> {
+pub async fn charge(state: &ApiState, key: &KeyCaller, cells: NonZeroU32) -> Result<(), ApiError> {
     let refused = |wait_secs: u64| {
         tracing::warn!(key = key.prefix, "API key over its rate limit");
         ApiError::too_many(
@@ -34,15 +33,9 @@ pub fn charge(state: &ApiState, key: &KeyCaller, cells: NonZeroU32) -> Result<()
             wait_secs.saturating_add(1),
         )
     };
-    match state.limiter.check_key_n(&key.key_id, cells) {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(not_until)) => Err(refused(
-            not_until
-                .wait_time_from(DefaultClock::default().now())
-                .as_secs(),
-        )),
-        // More than the whole burst at once: it can never pass; say so.
-        Err(_) => Err(refused(60)),
+    match state.limiter.check(&key.key_id, cells.get()).await {
+        crate::shared_limits::Verdict::Allowed => Ok(()),
+        crate::shared_limits::Verdict::Refused(wait) => Err(refused(wait.as_secs())),
     }
 }
 
@@ -70,7 +63,7 @@ impl FromRequestParts<ApiState> for Caller {
                         ApiError::unauthorized("This API key is not valid.")
                     }
                 })?;
-            charge(state, &key, NonZeroU32::MIN)?;
+            charge(state, &key, NonZeroU32::MIN).await?;
             return Ok(Caller(Actor::Key(key)));
         }
         match parts.extensions.get::<CurrentUser>() {

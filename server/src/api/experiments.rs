@@ -141,7 +141,7 @@ pub async fn events(
             .ok()
             .and_then(std::num::NonZeroU32::new)
         {
-            super::caller::charge(&state, key, extra)?;
+            super::caller::charge(&state, key, extra).await?;
         }
     }
     Ok(Json(

@@ -15,10 +15,8 @@ pub mod resources;
 use axum::Router;
 use axum::middleware::from_fn;
 use axum::routing::{get, post};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use problem::ApiError;
 use serde::Deserialize;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use titan::api_keys::ApiKeys;
 use titan::db::Db;
@@ -37,18 +35,25 @@ pub struct ApiParts {
     pub keys: ApiKeys,
     pub experiments: Experiments,
     pub jobs: Jobs,
-    pub limiter: Arc<DefaultKeyedRateLimiter<i64>>,
+    pub limiter: crate::shared_limits::SharedLimit<i64>,
     /// Champion models in memory and the prediction log.
     pub ctr: titan::ml::predict::CtrServing,
 }
 
-/// A per-key limiter allowing `per_sec` sustained and `burst` at once.
-pub fn key_limiter(per_sec: u32, burst: u32) -> Arc<DefaultKeyedRateLimiter<i64>> {
-    let per_sec = NonZeroU32::new(per_sec).unwrap_or(NonZeroU32::MIN);
-    let burst = NonZeroU32::new(burst).unwrap_or(per_sec);
-    Arc::new(RateLimiter::keyed(
-        Quota::per_second(per_sec).allow_burst(burst),
-    ))
+/// A per-key limit of `per_sec` a second across every replica (with Redis),
+/// `burst` at once within a process.
+pub fn key_limiter(
+    per_sec: u32,
+    burst: u32,
+    redis: Option<titan::redis_link::Redis>,
+) -> crate::shared_limits::SharedLimit<i64> {
+    crate::shared_limits::SharedLimit::new(
+        "api_key",
+        per_sec,
+        std::time::Duration::from_secs(1),
+        if burst == 0 { per_sec } else { burst },
+        redis,
+    )
 }
 
 /// `?page=&per_page=` of a list.

@@ -4,15 +4,12 @@
 //! 100,000 lines, so each person may start a few a minute
 //! ([`EXPORTS_PER_MINUTE`]); past that, 429 with `Retry-After`.
 
+use crate::shared_limits::{SharedLimit, Verdict};
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use std::num::NonZeroU32;
-use std::sync::Arc;
 use titan::analytics::{TABLE_EXPORT_LIMIT, creative_count, creative_table};
 use titan::db::Db;
 use titan::domain::dashboard_query::DashboardQuery;
@@ -26,15 +23,20 @@ pub const EXPORTS_PER_MINUTE: u32 = 6;
 #[derive(Clone)]
 pub struct ExportState {
     pub db: Db,
-    pub limiter: Arc<DefaultKeyedRateLimiter<i64>>,
+    pub limiter: SharedLimit<i64>,
 }
 
 impl ExportState {
-    pub fn new(db: Db) -> Self {
-        let per_minute = NonZeroU32::new(EXPORTS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
+    pub fn new(db: Db, redis: Option<titan::redis_link::Redis>) -> Self {
         Self {
             db,
-            limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            limiter: SharedLimit::new(
+                "export",
+                EXPORTS_PER_MINUTE,
+                std::time::Duration::from_secs(60),
+                EXPORTS_PER_MINUTE,
+                redis,
+            ),
         }
     }
 }
@@ -47,11 +49,8 @@ pub async fn export(
     let Some(Extension(CurrentUser(user))) = user else {
         return (StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response();
     };
-    if let Err(not_until) = state.limiter.check_key(&user.id) {
-        let wait = not_until
-            .wait_time_from(DefaultClock::default().now())
-            .as_secs()
-            .saturating_add(1);
+    if let Verdict::Refused(wait) = state.limiter.check(&user.id, 1).await {
+        let wait = wait.as_secs().saturating_add(1);
         tracing::warn!(user_id = user.id, "analytics exports over the limit");
         return (
             StatusCode::TOO_MANY_REQUESTS,

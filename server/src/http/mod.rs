@@ -59,6 +59,8 @@ pub struct Services {
     pub sign_in: SignIn,
     pub integrations: titan::integrations::Integrations,
     pub ctr: titan::ml::predict::CtrServing,
+    /// Shared rate limits, when `REDIS_URL` is set.
+    pub redis: Option<titan::redis_link::Redis>,
 }
 
 pub fn router(
@@ -72,6 +74,7 @@ pub fn router(
         sign_in,
         integrations,
         ctr,
+        redis,
     } = services;
     metrics::install();
     let session_cache = Duration::from_millis(config.session_cache_ms);
@@ -106,9 +109,12 @@ pub fn router(
 
     let exports = Router::new()
         .route("/analytics/export.csv", get(analytics_export::export))
-        .with_state(analytics_export::ExportState::new(db.clone()));
+        .with_state(analytics_export::ExportState::new(
+            db.clone(),
+            redis.clone(),
+        ));
 
-    let health = health_routes(&db);
+    let health = health_routes(&db, redis.clone());
 
     let body_limit = usize::try_from(config.body_limit_bytes).unwrap_or(usize::MAX);
     let rest = crate::api::router(Arc::new(crate::api::ApiParts {
@@ -116,7 +122,11 @@ pub fn router(
         keys: api_keys,
         experiments,
         jobs: jobs.clone(),
-        limiter: crate::api::key_limiter(config.api_key_rate_per_sec, config.api_key_burst),
+        limiter: crate::api::key_limiter(
+            config.api_key_rate_per_sec,
+            config.api_key_burst,
+            redis.clone(),
+        ),
         ctr: ctr.clone(),
     }))
     .layer(RequestBodyLimitLayer::new(body_limit));
@@ -174,7 +184,7 @@ pub fn router(
         .with_state(tracking::TrackingState {
             db: db.clone(),
             integrations: integrations.clone(),
-            limiter: tracking::click_limiter(config.click_rate_per_ip),
+            limiter: tracking::click_limiter(config.click_rate_per_ip, redis.clone()),
         })
         .merge(
             Router::new()
@@ -262,11 +272,14 @@ pub fn router(
 }
 
 /// `/healthz` and `/readyz`.
-fn health_routes(db: &Db) -> Router {
+fn health_routes(db: &Db, redis: Option<titan::redis_link::Redis>) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .with_state(db.clone())
+        .with_state(health::HealthState {
+            db: db.clone(),
+            redis,
+        })
 }
 
 /// `/metrics`, for the configured addresses or the bearer token.
@@ -299,7 +312,7 @@ pub fn worker_router(
     integrations: &titan::integrations::Integrations,
 ) -> Router {
     metrics::install();
-    health_routes(db)
+    health_routes(db, None)
         .merge(metrics_routes(db, config, integrations))
         .layer(RequestBodyLimitLayer::new(64 * 1024))
         .layer(from_fn_with_state(

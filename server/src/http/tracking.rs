@@ -4,15 +4,13 @@
 //! cross-origin by design; each is accepted only from the landing origin of the
 //! creative (or workspace) it is about, and answered with CORS for that origin.
 
+use crate::shared_limits::{SharedLimit, Verdict};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::sync::Arc;
 use titan::db::Db;
 use titan::integrations::Integrations;
 use titan::learning::clicks;
@@ -23,16 +21,19 @@ use titan_app::guard::ClientIp;
 pub struct TrackingState {
     pub db: Db,
     pub integrations: Integrations,
-    pub limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    pub limiter: SharedLimit<IpAddr>,
 }
 
-/// A limiter of `per_sec` clicks per IP, bursting to twice that.
-pub fn click_limiter(per_sec: u32) -> Arc<DefaultKeyedRateLimiter<IpAddr>> {
-    let rate = NonZeroU32::new(per_sec.max(1)).unwrap_or(NonZeroU32::MIN);
-    let burst = NonZeroU32::new(per_sec.saturating_mul(2).max(1)).unwrap_or(NonZeroU32::MIN);
-    Arc::new(RateLimiter::keyed(
-        Quota::per_second(rate).allow_burst(burst),
-    ))
+/// A limit of `per_sec` clicks a second per IP across every replica (with
+/// Redis), bursting to twice that within a process.
+pub fn click_limiter(per_sec: u32, redis: Option<titan::redis_link::Redis>) -> SharedLimit<IpAddr> {
+    SharedLimit::new(
+        "clicks",
+        per_sec.max(1),
+        std::time::Duration::from_secs(1),
+        per_sec.saturating_mul(2).max(1),
+        redis,
+    )
 }
 
 fn user_agent(headers: &HeaderMap) -> String {
@@ -55,7 +56,10 @@ pub async fn click(
     let ip = ip.map(|axum::Extension(ClientIp(ip))| ip);
     // Past the per-IP rate the visitor still reaches the landing page; only the
     // recording is skipped (a flood must not fill the table, nor cost a sale).
-    let record = ip.is_none_or(|ip| state.limiter.check_key(&ip).is_ok());
+    let record = match ip {
+        Some(ip) => state.limiter.check(&ip, 1).await == Verdict::Allowed,
+        None => true,
+    };
     let creative = match clicks::creative_of(&state.db, &token).await {
         Ok(Some(creative)) => creative,
         Ok(None) => {
@@ -139,9 +143,9 @@ pub async fn snippet() -> Response {
 }
 
 /// A 429 when `ip` is past its rate (reports share the clicks' per-IP limit).
-fn limited(state: &TrackingState, ip: Option<IpAddr>) -> Option<Response> {
+async fn limited(state: &TrackingState, ip: Option<IpAddr>) -> Option<Response> {
     let ip = ip?;
-    state.limiter.check_key(&ip).is_err().then(|| {
+    (state.limiter.check(&ip, 1).await != Verdict::Allowed).then(|| {
         metrics::counter!("titan_snippet_reports_total", "outcome" => "rate_limited").increment(1);
         (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")]).into_response()
     })
@@ -196,7 +200,7 @@ pub async fn visit(
     headers: HeaderMap,
     Json(body): Json<VisitBody>,
 ) -> Response {
-    if let Some(refused) = limited(&state, ip.as_deref().map(|c| c.0)) {
+    if let Some(refused) = limited(&state, ip.as_deref().map(|c| c.0)).await {
         return refused;
     }
     let Some(origin) = origin(&headers) else {
@@ -239,7 +243,7 @@ pub async fn lead(
     headers: HeaderMap,
     Json(body): Json<LeadBody>,
 ) -> Response {
-    if let Some(refused) = limited(&state, ip.as_deref().map(|c| c.0)) {
+    if let Some(refused) = limited(&state, ip.as_deref().map(|c| c.0)).await {
         return refused;
     }
     let Some(origin) = origin(&headers) else {
