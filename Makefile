@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export LEPTOS_OUTPUT_NAME := titan
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run watch test setup build release fmt bench-render bench-ml bench-experiments bench-pages bench-dashboard bench-predict
+.PHONY: run watch test setup build release fmt bench-render bench-ml bench-experiments bench-pages bench-dashboard bench-predict bench-load
 
 run: setup
 	cargo leptos serve
@@ -70,3 +70,9 @@ bench-dashboard: setup
 bench-predict: setup
 	cargo build --release --quiet -p titan-server --example bench_predict
 	scripts/with-postgres.sh sh -c 'TITAN_BENCH_POSTGRES_URL=$$TITAN_TEST_POSTGRES_URL target/release/examples/bench_predict'
+
+# Two web replicas (release binary) on PostgreSQL + Redis, 500 connections for
+# 60 s on pages, predictions, choose and events: requests/s, p99, errors (target 0).
+bench-load: setup
+	cargo build --release --quiet -p titan-server --bin titan-server --example bench_load
+	scripts/with-postgres.sh scripts/with-redis.sh sh -c 'TITAN_BENCH_POSTGRES_URL=$$TITAN_TEST_POSTGRES_URL TITAN_BENCH_REDIS_URL=$$TITAN_TEST_REDIS_URL target/release/examples/bench_load'
