@@ -124,6 +124,8 @@ test("a marketer reads the overview, filters, sorts, pages and exports the analy
   await hydrated(page);
   // Every creative shows the still of its clip, loaded, or says it has none.
   const creatives = page.getByTestId("creative-scores").locator("tr[data-creative]");
+  // A client-side navigation: the rows come with the page's data, after the URL.
+  await expect(creatives.first()).toBeVisible();
   expect(await creatives.count()).toBeGreaterThan(0);
   for (const row of await creatives.all()) {
     const still = row.locator("img[data-still]");

@@ -239,7 +239,7 @@ pub struct Config {
     /// Redis (`redis://host:6379/0`) for rate limits shared by every replica
     /// (API keys, tracking clicks, exports). Unset, or while it is down, each
     /// process limits on its own.
-    #[arg(long, env = "REDIS_URL")]
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
 
     /// Log format: `text` for people, `json` for log shippers.
@@ -313,10 +313,23 @@ impl Config {
     pub fn worker_settings(&self) -> titan::jobs::WorkerSettings {
         titan::jobs::WorkerSettings {
             // Leases are held in the worker's name, so each process has its own.
+            // Host, process and a random part: two containers that both run
+            // as pid 1 and start in the same second still differ.
             name: format!(
-                "titan-{}-{}",
+                "{}-{}-{:08x}",
+                std::fs::read_to_string("/etc/hostname")
+                    .map(|h| h.trim().to_owned())
+                    .ok()
+                    .filter(|h| !h.is_empty())
+                    .unwrap_or_else(|| "titan".to_owned()),
                 std::process::id(),
-                time::OffsetDateTime::now_utc().unix_timestamp()
+                {
+                    use std::hash::{BuildHasher, Hasher};
+                    // std's hasher keys are random per process.
+                    std::collections::hash_map::RandomState::new()
+                        .build_hasher()
+                        .finish() as u32
+                }
             ),
             concurrency: self.worker_concurrency as usize,
             poll: std::time::Duration::from_millis(self.queue_poll_ms),

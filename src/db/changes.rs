@@ -78,8 +78,21 @@ pub fn listen(db: &Db, stop: CancellationToken) {
                 heard("accounts");
                 heard("jobs");
                 loop {
-                    let notification = listener.recv().await?;
-                    heard(notification.payload());
+                    // `None`: the connection was lost (a terminated backend, a
+                    // proxy's idle timeout); the next call connects and listens
+                    // again. Whatever was announced meanwhile is lost, so every
+                    // cache is dropped once it is back.
+                    match listener.try_recv().await? {
+                        Some(notification) => heard(notification.payload()),
+                        None => {
+                            tracing::warn!(
+                                "lost the connection hearing other processes' changes; reconnecting"
+                            );
+                            heard("registry");
+                            heard("accounts");
+                            heard("jobs");
+                        }
+                    }
                 }
                 #[allow(unreachable_code)]
                 Ok::<(), sqlx::Error>(())

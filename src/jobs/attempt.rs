@@ -79,15 +79,22 @@ pub async fn run(job: Job, env: Arc<JobEnv>, queue: JobQueue, owner: Arc<str>) {
 
     let cancel = CancellationToken::new();
     let lost = Arc::new(AtomicBool::new(false));
-    let watcher = tokio::spawn(watch_attempt(
+    // Aborted with the attempt, too: an attempt dropped by a stop must not keep
+    // renewing a lease the stop handed back.
+    let watcher = AbortOnDrop(tokio::spawn(watch_attempt(
         queue,
         id,
         owner.clone(),
         cancel.clone(),
         lost.clone(),
-    ));
+    )));
     let (progress_tx, progress_rx) = watch::channel(("starting".to_owned(), 0));
-    let recorder = tokio::spawn(record_progress(env.db.clone(), id, progress_rx));
+    let recorder = AbortOnDrop(tokio::spawn(record_progress(
+        env.db.clone(),
+        id,
+        owner.clone(),
+        progress_rx,
+    )));
 
     // Renders stop themselves on cancel (they clean up partial files); the other
     // kinds are simply dropped: ffmpeg children die with them, and a model that
@@ -140,8 +147,8 @@ pub async fn run(job: Job, env: Arc<JobEnv>, queue: JobQueue, owner: Arc<str>) {
     };
     // The outcome below supersedes any progress still waiting to be written, and
     // progress writes only touch running rows, so both helpers can stop at once.
-    watcher.abort();
-    recorder.abort();
+    drop(watcher);
+    drop(recorder);
     if lost.load(Ordering::SeqCst) {
         // Another worker runs the job now; its files and row are its own.
         tracing::warn!(job_id = id, worker = %owner, "job's lease was lost (this process stalled); attempt abandoned");
@@ -250,6 +257,15 @@ async fn alert_admins(db: &Db, job: &Job, how: &str, message: &str) {
     }
 }
 
+/// A helper task that ends with the attempt, however the attempt ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Runs an attempt's work; a panic (a bug) becomes a failed attempt that names
 /// it, instead of a row left `running` that nobody finishes.
 async fn unwind_safe<F>(work: F) -> Result<Vec<RenderOutput>, JobRunError>
@@ -318,13 +334,14 @@ async fn watch_attempt(
 
 /// Writes the latest progress at most every [`PROGRESS_WRITE`] until the sender
 /// is dropped.
-async fn record_progress(db: Db, id: i64, mut rx: watch::Receiver<(String, i32)>) {
+async fn record_progress(db: Db, id: i64, owner: Arc<str>, mut rx: watch::Receiver<(String, i32)>) {
+    let attempt = Attempt { id, owner: &owner };
     let mut last_written: Option<(String, i32)> = None;
     loop {
         let open = rx.changed().await.is_ok();
         let current = rx.borrow_and_update().clone();
         if last_written.as_ref() != Some(&current) {
-            if let Err(e) = store::set_progress(&db, id, &current.0, current.1).await {
+            if let Err(e) = store::set_progress(&db, attempt, &current.0, current.1).await {
                 tracing::warn!(job_id = id, error = %e, "progress not recorded");
             }
             last_written = Some(current);

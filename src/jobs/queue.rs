@@ -264,13 +264,15 @@ impl JobQueue {
         Ok(renewed == 1)
     }
 
-    /// Gives up worker `owner`'s leases on jobs still running (a stop that could
-    /// not wait for them): other workers may take them at once.
-    pub async fn release_all(&self, owner: &str) -> Result<u64> {
+    /// Gives up the leases of worker `worker`'s attempts on jobs still running
+    /// (a stop that could not wait for them): other workers may take them at
+    /// once. An attempt's lease is `{worker}/{attempt}`.
+    pub async fn release_all(&self, worker: &str) -> Result<u64> {
         Ok(on_pool!(&self.db, pool => sqlx::query(
-            "UPDATE background_jobs SET lease_until = NULL WHERE lease_owner = $1 AND status = 'running'",
+            "UPDATE background_jobs SET lease_until = NULL WHERE status = 'running' \
+             AND substr(lease_owner, 1, length($1) + 1) = $1 || '/'",
         )
-        .bind(owner)
+        .bind(worker)
         .execute(pool)
         .await?
         .rows_affected()))
@@ -291,7 +293,9 @@ impl JobQueue {
                     let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
                     listener.listen(CHANNEL).await?;
                     loop {
-                        listener.recv().await?;
+                        // `None` (connection lost, listening again on the next
+                        // call): a job may have been queued meanwhile.
+                        listener.try_recv().await?;
                         wake.notify_one();
                     }
                     #[allow(unreachable_code)]

@@ -177,15 +177,17 @@ pub async fn list(db: &Db, filter: &JobFilter) -> Result<Vec<Job>> {
 }
 
 /// Records stage and progress of a running job.
-pub async fn set_progress(db: &Db, id: i64, stage: &str, progress: i32) -> Result<()> {
+pub async fn set_progress(db: &Db, attempt: Attempt<'_>, stage: &str, progress: i32) -> Result<()> {
     on_pool!(db, pool => {
         sqlx::query(
-            "UPDATE background_jobs SET stage = $1, progress = $2, updated_at = $3 WHERE id = $4 AND status = 'running'",
+            "UPDATE background_jobs SET stage = $1, progress = $2, updated_at = $3 \
+             WHERE id = $4 AND status = 'running' AND lease_owner = $5",
         )
         .bind(stage)
         .bind(progress.clamp(0, 100))
         .bind(now())
-        .bind(id)
+        .bind(attempt.id)
+        .bind(attempt.owner)
         .execute(pool)
         .await?;
     });
@@ -252,7 +254,8 @@ pub async fn finish_with_stage(
 }
 
 /// Puts a running job whose attempt failed transiently back in the queue, to
-/// start again after `wait`.
+/// start again after `wait`; or ends it cancelled, when someone asked to cancel
+/// it meanwhile (a queued row with that flag would never be taken again).
 pub async fn requeue_after_failure(
     db: &Db,
     attempt: Attempt<'_>,
@@ -262,8 +265,11 @@ pub async fn requeue_after_failure(
     let at = now();
     on_pool!(db, pool => {
         sqlx::query(
-            "UPDATE background_jobs SET status = 'queued', stage = 'waiting to retry', error = $1, updated_at = $2, \
-             run_after = $5, lease_owner = NULL, lease_until = NULL \
+            "UPDATE background_jobs SET \
+             status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'queued' END, \
+             stage = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'waiting to retry' END, \
+             finished_at = CASE WHEN cancel_requested THEN $2 ELSE finished_at END, \
+             error = $1, updated_at = $2, run_after = $5, lease_owner = NULL, lease_until = NULL \
              WHERE id = $3 AND status = 'running' AND lease_owner = $4",
         )
         .bind(error)

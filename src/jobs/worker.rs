@@ -57,17 +57,24 @@ async fn work(
     settings: WorkerSettings,
     stop: CancellationToken,
 ) {
-    let owner: Arc<str> = Arc::from(settings.name.as_str());
+    let worker = settings.name.as_str();
+    // A lease is held by one attempt, not by the process: a process that stalled
+    // past its lease and took the same job again must not mistake the second
+    // attempt's lease for the first's.
+    let attempt_owner =
+        || -> Arc<str> { Arc::from(format!("{worker}/{}", ulid::Ulid::generate()).as_str()) };
+    let owner: Arc<str> = Arc::from(worker);
     let slots = settings.concurrency.max(1);
     let mut running = JoinSet::new();
     // After a failed look at the queue (database away), wait longer each time.
     let mut failures = 0u32;
     while !stop.is_cancelled() {
         while running.len() < slots {
-            match queue.claim(&owner).await {
+            let lease = attempt_owner();
+            match queue.claim(&lease).await {
                 Ok(Some(Claimed::Job(job))) => {
                     failures = 0;
-                    running.spawn(attempt::run(job, env.clone(), queue.clone(), owner.clone()));
+                    running.spawn(attempt::run(job, env.clone(), queue.clone(), lease));
                 }
                 Ok(Some(Claimed::Cancelled(job))) => {
                     tracing::info!(
@@ -109,7 +116,7 @@ async fn work(
         if drained.is_err() {
             running.abort_all();
             while running.join_next().await.is_some() {}
-            match queue.release_all(&owner).await {
+            match queue.release_all(worker).await {
                 Ok(released) => {
                     tracing::warn!(worker = %owner, jobs = released, "worker stopped with jobs unfinished; handed back to the queue")
                 }

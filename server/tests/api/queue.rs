@@ -236,3 +236,43 @@ async fn a_job_cancelled_while_its_worker_was_gone_ends_cancelled_when_its_lease
     assert_eq!((ended.status, ended.attempts), (JobStatus::Cancelled, 1));
     assert!(queue.claim("next").await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn a_transient_failure_after_a_cancel_ends_the_job_cancelled_not_queued_forever() {
+    let app = spawn_app_with(&["--worker", "false"]).await;
+    let admin = user_id(&app, ADMIN_EMAIL).await;
+    let id = insert_job(&app, Some(admin), app.workspace_id).await;
+    let queue = queue_of(&app);
+    assert_eq!(claim(&queue, "w/1").await, Some(id));
+    store::request_cancel(db(&app), id).await.unwrap();
+    let attempt = Attempt { id, owner: "w/1" };
+    store::requeue_after_failure(db(&app), attempt, "ffmpeg killed", Duration::ZERO)
+        .await
+        .unwrap();
+    let ended = store::get(db(&app), id).await.unwrap();
+    assert_eq!(ended.status, JobStatus::Cancelled, "{ended:?}");
+    assert!(ended.finished_at.is_some());
+}
+
+#[tokio::test]
+async fn a_stopping_worker_hands_back_only_its_own_attempts_leases() {
+    let app = spawn_app_with(&["--worker", "false"]).await;
+    let admin = user_id(&app, ADMIN_EMAIL).await;
+    let mine = insert_job(&app, Some(admin), app.workspace_id).await;
+    let theirs = insert_job(&app, Some(admin), app.workspace_id).await;
+    let queue = queue_of(&app);
+    assert_eq!(claim(&queue, "host-1-aa/01").await, Some(mine));
+    // A worker whose name starts like the first one's is another worker.
+    assert_eq!(claim(&queue, "host-1-aa2/01").await, Some(theirs));
+    assert_eq!(queue.release_all("host-1-aa").await.unwrap(), 1);
+    assert_eq!(
+        claim(&queue, "next/01").await,
+        Some(mine),
+        "handed back at once"
+    );
+    assert_eq!(
+        claim(&queue, "next/02").await,
+        None,
+        "the other worker's lease holds"
+    );
+}

@@ -252,7 +252,11 @@ async fn pages_carry_no_inline_style_and_progress_is_a_progress_element() {
     let db = &app.running.as_ref().unwrap().db;
     let (owner_id, _, _) = account(&app, MARKETER_EMAIL).await;
     let running_id = running_job(&app, owner_id, "csp-test").await;
-    titan::jobs::store::set_progress(db, running_id, "rendering", 2)
+    let attempt = titan::jobs::store::Attempt {
+        id: running_id,
+        owner: "csp-test",
+    };
+    titan::jobs::store::set_progress(db, attempt, "rendering", 2)
         .await
         .unwrap();
     for (email, pages) in [
