@@ -12,10 +12,10 @@
 use clap::Parser;
 use std::process::Command;
 use std::time::{Duration, Instant};
-use titan::accounts::{Actor, NewUser, create_user, create_workspace, find_session_user};
-use titan::domain::experiment::ExperimentForm;
-use titan::domain::{Email, Role};
+use titan::accounts::Actor;
 use titan_server::cli::Cli;
+
+mod support;
 
 const SECONDS: &str = "10";
 const CONNECTIONS: &str = "64";
@@ -122,58 +122,12 @@ async fn main() {
     let db = titan_server::open_database(&config)
         .await
         .expect("database");
-    let ws = create_workspace(&db, "Bench", false)
-        .await
-        .expect("workspace");
-    let admin_id = create_user(
-        &db,
-        NewUser {
-            workspace_id: ws,
-            email: Email::parse("bench@example.com").expect("email"),
-            password: "bench password 123".into(),
-            role: Role::Admin,
-            is_demo: false,
-        },
-    )
-    .await
-    .expect("user");
-    let admin = find_session_user(&db, admin_id)
-        .await
-        .expect("user")
-        .expect("user");
-    let draft = titan::domain::CampaignDraft::parse(
-        "Bench",
-        "leads",
-        "100",
-        "USD",
-        &["meta".into()],
-        "fitness",
-    )
-    .expect("campaign");
-    let campaign = titan::campaigns::create(&db, ws, &draft, false)
-        .await
-        .expect("campaign");
-    let mut creatives = Vec::new();
-    for i in 0..5 {
-        let id: i64 = titan::on_pool!(&db, pool => sqlx::query_scalar(
-            "INSERT INTO creatives (workspace_id, campaign_id, name, hook_text, cta_text, platform, placement, created_at) \
-             VALUES ($1, $2, $3, 'Hook', 'Join', 'meta', 'feed', $4) RETURNING id")
-            .bind(ws).bind(campaign.id).bind(format!("Creative {i}")).bind(titan::db::now())
-            .fetch_one(pool).await.expect("creative"));
-        creatives.push(id);
-    }
+    let (ws, admin) =
+        support::workspace_with_admin(&db, "bench@example.com", "bench password 123").await;
+    let support::BenchExperiment { id, arm, creatives } =
+        support::running_experiment(&db, ws, &admin).await;
     let experiments = titan::experiments::Experiments::new(db.clone());
     let actor = Actor::User(admin.clone());
-    let form = ExperimentForm {
-        campaign_id: campaign.id,
-        name: "Bench".into(),
-        metric: "click".into(),
-        creative_ids: creatives.clone(),
-        ..Default::default()
-    };
-    let id = experiments.create(&actor, &form).await.expect("experiment");
-    let detail = experiments.start(&actor, id).await.expect("start");
-    let arm = detail.arms[0].arm_id;
     let key = titan::api_keys::create(
         &db,
         &admin,

@@ -15,15 +15,14 @@
 use clap::Parser;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use titan::accounts::{Actor, NewUser, create_user, create_workspace, find_session_user};
-use titan::domain::experiment::ExperimentForm;
-use titan::domain::{Email, Role};
+use support::{FEATURES, export};
 use titan_server::cli::Cli;
+
+mod support;
 
 const SECONDS: u32 = 60;
 /// Per replica: 500 in all.
 const CONNECTIONS: u32 = 250;
-const FEATURES: usize = 30;
 const EMAIL: &str = "bench@example.com";
 const PASSWORD: &str = "bench password 123";
 
@@ -87,33 +86,6 @@ function request()
 end
 "#
     )
-}
-
-/// An export of `rows` impressions with 30 numeric columns.
-fn export(rows: usize) -> String {
-    let mut csv = String::from("click");
-    for j in 0..FEATURES {
-        csv.push_str(&format!(",f{j}"));
-    }
-    csv.push('\n');
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut uniform = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
-    for _ in 0..rows {
-        let values: Vec<f64> = (0..FEATURES).map(|_| uniform() * 2.0 - 1.0).collect();
-        let logit = -3.0 + values[..10].iter().sum::<f64>() * 0.4;
-        let click = u8::from(uniform() < 1.0 / (1.0 + (-logit).exp()));
-        csv.push_str(&click.to_string());
-        for v in values {
-            csv.push_str(&format!(",{v:.4}"));
-        }
-        csv.push('\n');
-    }
-    csv
 }
 
 fn free_port() -> u16 {
@@ -225,62 +197,12 @@ async fn main() {
     let db = titan_server::open_database(&config)
         .await
         .expect("database");
-    let ws = create_workspace(&db, "Bench", false)
-        .await
-        .expect("workspace");
-    let admin_id = create_user(
-        &db,
-        NewUser {
-            workspace_id: ws,
-            email: Email::parse(EMAIL).expect("email"),
-            password: PASSWORD.into(),
-            role: Role::Admin,
-            is_demo: false,
-        },
-    )
-    .await
-    .expect("user");
-    let admin = find_session_user(&db, admin_id)
-        .await
-        .expect("user")
-        .expect("user");
-    let draft = titan::domain::CampaignDraft::parse(
-        "Bench",
-        "leads",
-        "100",
-        "USD",
-        &["meta".into()],
-        "fitness",
-    )
-    .expect("campaign");
-    let campaign = titan::campaigns::create(&db, ws, &draft, false)
-        .await
-        .expect("campaign");
-    let mut creatives = Vec::new();
-    for i in 0..5 {
-        let id: i64 = titan::on_pool!(&db, pool => sqlx::query_scalar(
-            "INSERT INTO creatives (workspace_id, campaign_id, name, hook_text, cta_text, platform, placement, created_at) \
-             VALUES ($1, $2, $3, 'Hook', 'Join', 'meta', 'feed', $4) RETURNING id")
-            .bind(ws).bind(campaign.id).bind(format!("Creative {i}")).bind(titan::db::now())
-            .fetch_one(pool).await.expect("creative"));
-        creatives.push(id);
-    }
-    let experiments = titan::experiments::Experiments::new(db.clone());
-    let actor = Actor::User(admin.clone());
-    let form = ExperimentForm {
-        campaign_id: campaign.id,
-        name: "Bench".into(),
-        metric: "click".into(),
-        creative_ids: creatives,
-        ..Default::default()
-    };
-    let experiment = experiments.create(&actor, &form).await.expect("experiment");
-    let arm = experiments
-        .start(&actor, experiment)
-        .await
-        .expect("start")
-        .arms[0]
-        .arm_id;
+    let (ws, admin) = support::workspace_with_admin(&db, EMAIL, PASSWORD).await;
+    let support::BenchExperiment {
+        id: experiment,
+        arm,
+        ..
+    } = support::running_experiment(&db, ws, &admin).await;
     titan::ml::train::train_ctr_from_csv(&db, ws, None, export(50_000).as_bytes(), 7)
         .await
         .expect("a CTR model");

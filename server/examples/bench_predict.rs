@@ -14,14 +14,14 @@
 use clap::Parser;
 use std::process::Command;
 use std::sync::atomic::Ordering;
-use titan::accounts::{NewUser, create_user, create_workspace, find_session_user};
-use titan::domain::{Email, Role};
+use support::{FEATURES, export};
 use titan_server::cli::Cli;
+
+mod support;
 
 const SECONDS: u32 = 10;
 const CONNECTIONS: &str = "64";
 const THREADS: &str = "2";
-const FEATURES: usize = 30;
 const EMAIL: &str = "bench@example.com";
 const PASSWORD: &str = "bench password 123";
 
@@ -77,34 +77,6 @@ fn post_script(headers: &[(&str, &str)], body: &str) -> String {
     }
     script.push_str(&format!("wrk.body = '{body}'\n"));
     script
-}
-
-/// An export of `rows` impressions with 30 numeric columns, where the first
-/// ten move the click rate.
-fn export(rows: usize) -> String {
-    let mut csv = String::from("click");
-    for j in 0..FEATURES {
-        csv.push_str(&format!(",f{j}"));
-    }
-    csv.push('\n');
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut uniform = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
-    for _ in 0..rows {
-        let values: Vec<f64> = (0..FEATURES).map(|_| uniform() * 2.0 - 1.0).collect();
-        let logit = -3.0 + values[..10].iter().sum::<f64>() * 0.4;
-        let click = u8::from(uniform() < 1.0 / (1.0 + (-logit).exp()));
-        csv.push_str(&click.to_string());
-        for v in values {
-            csv.push_str(&format!(",{v:.4}"));
-        }
-        csv.push('\n');
-    }
-    csv
 }
 
 async fn bare_axum() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
@@ -167,25 +139,7 @@ async fn run(label: &str, postgres: Option<&str>) {
     let db = titan_server::open_database(&config)
         .await
         .expect("database");
-    let ws = create_workspace(&db, "Bench", false)
-        .await
-        .expect("workspace");
-    let admin_id = create_user(
-        &db,
-        NewUser {
-            workspace_id: ws,
-            email: Email::parse(EMAIL).expect("email"),
-            password: PASSWORD.into(),
-            role: Role::Admin,
-            is_demo: false,
-        },
-    )
-    .await
-    .expect("user");
-    let admin = find_session_user(&db, admin_id)
-        .await
-        .expect("user")
-        .expect("user");
+    let (ws, admin) = support::workspace_with_admin(&db, EMAIL, PASSWORD).await;
     let model = titan::ml::train::train_ctr_from_csv(&db, ws, None, export(50_000).as_bytes(), 7)
         .await
         .expect("a CTR model from the export");
