@@ -60,7 +60,14 @@ fn parse_wrk(text: &str) -> Run {
 }
 
 /// The wrk script: each connection cycles through the mix.
-fn mix_script(cookie: &str, key: &str, experiment: i64, arm: i64, predict_form: &str) -> String {
+fn mix_script(
+    cookie: &str,
+    key: &str,
+    experiment: i64,
+    arm: i64,
+    predict_form: &str,
+    replica: &str,
+) -> String {
     format!(
         r#"local counter = 0
 local threads = 0
@@ -80,7 +87,7 @@ function request()
   elseif step == 4 then
     return wrk.format("POST", "/api/v1/experiments/{experiment}/choose", api, "{{}}")
   else
-    local body = string.format('{{"events":[{{"event_id":"load-%d-%d-%d","arm_id":{arm},"kind":"impression"}}]}}', os.time(), tid, counter)
+    local body = string.format('{{"events":[{{"event_id":"load-{replica}-%d-%d-%d","arm_id":{arm},"kind":"impression"}}]}}', os.time(), tid, counter)
     return wrk.format("POST", "/api/v1/experiments/{experiment}/events", api, body)
   end
 end
@@ -110,7 +117,13 @@ impl Drop for Replica {
     }
 }
 
-async fn start_replica(db_url: &str, redis_url: &str, media: &str, port: u16) -> Replica {
+async fn start_replica(
+    db_url: &str,
+    redis_url: &str,
+    media: &str,
+    port: u16,
+    log: &std::path::Path,
+) -> Replica {
     let binary = std::env::current_exe()
         .expect("this example's path")
         .parent()
@@ -129,8 +142,9 @@ async fn start_replica(db_url: &str, redis_url: &str, media: &str, port: u16) ->
             .env("TITAN_DB_MAX_CONNECTIONS", "40")
             .env("TITAN_API_KEY_RATE_PER_SEC", "10000000")
             .env("TITAN_API_KEY_BURST", "10000000")
-            .env("RUST_LOG", "error")
+            .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).expect("replica log"))
             .spawn()
             .unwrap_or_else(|e| {
                 panic!(
@@ -218,8 +232,12 @@ async fn main() {
     db.close().await;
 
     let (port_a, port_b) = (free_port(), free_port());
-    let replica_a = start_replica(&db_url, &redis_url, &media, port_a).await;
-    let replica_b = start_replica(&db_url, &redis_url, &media, port_b).await;
+    let logs = [
+        dir.path().join("replica-a.log"),
+        dir.path().join("replica-b.log"),
+    ];
+    let replica_a = start_replica(&db_url, &redis_url, &media, port_a, &logs[0]).await;
+    let replica_b = start_replica(&db_url, &redis_url, &media, port_b, &logs[1]).await;
     let login = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{port_a}/api/auth/login"))
         .header("Accept", "application/json")
@@ -239,15 +257,20 @@ async fn main() {
         .map(|j| format!("columns%5B{j}%5D=f{j}&values%5B{j}%5D=0.{j:02}"))
         .collect::<Vec<_>>()
         .join("&");
-    let script = dir.path().join("mix.lua");
-    std::fs::write(
-        &script,
-        mix_script(&cookie, &key, experiment, arm, &predict_form),
-    )
-    .expect("script");
+    let scripts: Vec<std::path::PathBuf> = ["a", "b"]
+        .iter()
+        .map(|replica| {
+            let path = dir.path().join(format!("mix-{replica}.lua"));
+            let script = mix_script(&cookie, &key, experiment, arm, &predict_form, replica);
+            std::fs::write(&path, script).expect("script");
+            path
+        })
+        .collect();
 
     // One wrk per replica, at the same time.
-    let wrk = |port: u16| {
+    // A person waits up to 10 s for a page; wrk's default (2 s) would count a
+    // slow answer as a failed one. The p99 is printed either way.
+    let wrk = |port: u16, script: &std::path::Path| {
         Command::new("wrk")
             .args([
                 "-t",
@@ -257,15 +280,17 @@ async fn main() {
                 "-d",
                 &format!("{SECONDS}s"),
                 "--latency",
+                "--timeout",
+                "10s",
                 "-s",
             ])
-            .arg(&script)
+            .arg(script)
             .arg(format!("http://127.0.0.1:{port}"))
             .stdout(Stdio::piped())
             .spawn()
             .expect("run wrk (scripts/setup.sh installs it)")
     };
-    let (load_a, load_b) = (wrk(port_a), wrk(port_b));
+    let (load_a, load_b) = (wrk(port_a, &scripts[0]), wrk(port_b, &scripts[1]));
     let runs: Vec<Run> = [load_a, load_b]
         .into_iter()
         .map(|child| {
@@ -306,6 +331,14 @@ async fn main() {
         }
     );
     if errors > 0 {
+        for log in &logs {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            println!("  last warnings of {}:", log.display());
+            for line in &lines[lines.len().saturating_sub(15)..] {
+                println!("    {line}");
+            }
+        }
         std::process::exit(1);
     }
 }
