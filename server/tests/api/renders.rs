@@ -168,7 +168,12 @@ async fn a_render_of_two_formats_succeeds_and_its_outputs_are_served_with_range_
     .await;
     assert_eq!(response.status(), 200);
     let queued: Value = response.json().await.unwrap();
-    assert_eq!(queued["status"], "queued");
+    // The answer is the job as it is when read back: an idle worker may have
+    // taken it in between (queueing is the row, which any worker may take).
+    assert!(
+        queued["status"] == "queued" || queued["status"] == "running",
+        "{queued}"
+    );
     let id = queued["id"].as_i64().unwrap();
     let done = wait_for(&app, id, "succeeded", Duration::from_secs(90)).await;
     assert_eq!(done["progress"], 100);
