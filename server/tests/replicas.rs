@@ -161,23 +161,18 @@ async fn replicas_hear_promotions_sign_outs_and_job_changes_of_each_other_at_onc
         return;
     }
     let media = dir.path().join("media");
-    let env = |port: u16, worker: bool| -> Vec<(String, String)> {
-        [
-            ("DATABASE_URL", url.clone()),
-            ("TITAN_ADDR", format!("127.0.0.1:{port}")),
-            ("TITAN_MEDIA_DIR", media.display().to_string()),
-            ("TITAN_SEED_DEMO", "false".into()),
-            ("TITAN_WORKER", worker.to_string()),
-            ("TITAN_SCHEDULES", "false".into()),
-            // A minute: only an announcement can make a replica notice in time.
-            ("TITAN_SESSION_CACHE_MS", "60000".into()),
-            ("TITAN_MODEL_CACHE_MS", "60000".into()),
-            ("TITAN_NEW_PASSWORD", PASSWORD.into()),
-            ("RUST_LOG", "warn".into()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
+    let env = |port: u16, worker: bool| {
+        process_env(
+            &url,
+            port,
+            &media,
+            &[
+                ("TITAN_WORKER", worker.to_string()),
+                // A minute: only an announcement can make a replica notice in time.
+                ("TITAN_SESSION_CACHE_MS", "60000".into()),
+                ("TITAN_MODEL_CACHE_MS", "60000".into()),
+            ],
+        )
     };
     let (port_a, port_b) = (free_port(), free_port());
     let (a, b) = (

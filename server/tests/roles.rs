@@ -15,23 +15,18 @@ async fn a_worker_process_runs_the_web_processes_jobs_and_another_takes_over_aft
     let dir = tempfile::tempdir().unwrap();
     let media = dir.path().join("media");
     let url = database_url(dir.path(), "roles").await;
-    let env = |port: u16, worker: bool| -> Vec<(String, String)> {
-        [
-            ("DATABASE_URL", url.clone()),
-            ("TITAN_ADDR", format!("127.0.0.1:{port}")),
-            ("TITAN_MEDIA_DIR", media.display().to_string()),
-            ("TITAN_SEED_DEMO", "false".into()),
-            ("TITAN_WORKER", worker.to_string()),
-            ("TITAN_WORKER_CONCURRENCY", "1".into()),
-            ("TITAN_QUEUE_HEARTBEAT_SECS", "1".into()),
-            ("TITAN_JOB_BACKOFF_MS", "200".into()),
-            ("TITAN_SCHEDULES", "false".into()),
-            ("TITAN_NEW_PASSWORD", PASSWORD.into()),
-            ("RUST_LOG", "warn".into()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
+    let env = |port: u16, worker: bool| {
+        process_env(
+            &url,
+            port,
+            &media,
+            &[
+                ("TITAN_WORKER", worker.to_string()),
+                ("TITAN_WORKER_CONCURRENCY", "1".into()),
+                ("TITAN_QUEUE_HEARTBEAT_SECS", "1".into()),
+                ("TITAN_JOB_BACKOFF_MS", "200".into()),
+            ],
+        )
     };
     let web_port = free_port();
     let web_base = format!("http://127.0.0.1:{web_port}");

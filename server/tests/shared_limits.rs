@@ -122,23 +122,18 @@ async fn replicas_share_rate_limits_in_redis_and_keep_serving_while_it_is_away()
     let media = dir.path().join("media");
     let redis_port = free_port();
     let mut redis = RedisServer::start(redis_port);
-    let env = |port: u16| -> Vec<(String, String)> {
-        [
-            ("DATABASE_URL", url.clone()),
-            ("TITAN_ADDR", format!("127.0.0.1:{port}")),
-            ("TITAN_MEDIA_DIR", media.display().to_string()),
-            ("TITAN_SEED_DEMO", "false".into()),
-            ("TITAN_WORKER", "false".into()),
-            ("TITAN_SCHEDULES", "false".into()),
-            ("TITAN_API_KEY_RATE_PER_SEC", RATE.to_string()),
-            ("TITAN_API_KEY_BURST", RATE.to_string()),
-            ("REDIS_URL", format!("redis://127.0.0.1:{}/0", redis.port)),
-            ("TITAN_NEW_PASSWORD", PASSWORD.into()),
-            ("RUST_LOG", "warn".into()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
+    let env = |port: u16| {
+        process_env(
+            &url,
+            port,
+            &media,
+            &[
+                ("TITAN_WORKER", "false".into()),
+                ("TITAN_API_KEY_RATE_PER_SEC", RATE.to_string()),
+                ("TITAN_API_KEY_BURST", RATE.to_string()),
+                ("REDIS_URL", format!("redis://127.0.0.1:{}/0", redis.port)),
+            ],
+        )
     };
     let (port_a, port_b) = (free_port(), free_port());
     let (a, b) = (

@@ -296,3 +296,30 @@ pub async fn call(
         .await
         .unwrap()
 }
+
+/// The environment of a process of the binary under test: database `url`,
+/// loopback `port`, `media`, no demo data, no schedules, the test password,
+/// warnings only; then `extra`, whose settings win.
+pub fn process_env(
+    url: &str,
+    port: u16,
+    media: &Path,
+    extra: &[(&str, String)],
+) -> Vec<(String, String)> {
+    let base = [
+        ("DATABASE_URL", url.to_owned()),
+        ("TITAN_ADDR", format!("127.0.0.1:{port}")),
+        ("TITAN_MEDIA_DIR", media.display().to_string()),
+        ("TITAN_SEED_DEMO", "false".into()),
+        ("TITAN_SCHEDULES", "false".into()),
+        ("TITAN_NEW_PASSWORD", PASSWORD.into()),
+        ("RUST_LOG", "warn".into()),
+    ];
+    let mut env: Vec<(String, String)> = base
+        .into_iter()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    env
+}
