@@ -61,6 +61,9 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
+  // Titan's pooled client keeps its connections to the fake open; close()
+  // alone would wait for them until the hook times out.
+  server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
 
