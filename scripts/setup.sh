@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Titan needs, idempotently: Debian packages,
-# the wasm32 target, cargo-leptos, wasm-bindgen-cli matching Cargo.lock, and the
-# npm devDependencies (Tailwind v4, binaryen's wasm-opt, Playwright).
+# the wasm32 target, cargo-leptos, wasm-bindgen-cli matching Cargo.lock, s3s-fs,
+# and the npm devDependencies (Tailwind v4, binaryen's wasm-opt, Playwright).
 # When everything is present it only checks versions and returns in a second or two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +36,14 @@ wbg_version=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); 
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$wbg_version"; then
   log "installing wasm-bindgen-cli $wbg_version (matches Cargo.lock)"
   cargo install wasm-bindgen-cli --version "$wbg_version" --force
+fi
+
+# An S3-protocol server for the object-storage tests (files on disk, loopback
+# only). 0.14 is the last release that builds with Rust 1.95.
+S3S_FS_VERSION=0.14.1
+if ! s3s-fs --version 2>/dev/null | grep -q "$S3S_FS_VERSION"; then
+  log "installing s3s-fs $S3S_FS_VERSION (takes a few minutes once)"
+  cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked
 fi
 
 stamp=node_modules/.titan-installed

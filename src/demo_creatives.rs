@@ -15,7 +15,7 @@ use crate::domain::{Campaign, Platform};
 use crate::domain::{Role, SessionUser};
 use crate::error::{Error, Result};
 use crate::jobs::service::Jobs;
-use crate::media::MediaDirs;
+use crate::media::MediaStore;
 use crate::ml::history::{self, HistoryCampaign};
 use crate::on_pool;
 use std::path::Path;
@@ -221,7 +221,7 @@ async fn render_demo_video(video: &DemoVideo, path: &Path) -> Result<()> {
 /// already there (from a start that stopped half-way) is not added again.
 pub async fn seed_videos(
     db: &Db,
-    media: &MediaDirs,
+    media: &MediaStore,
     workspace_id: i64,
     owner_id: i64,
 ) -> Result<()> {
@@ -268,7 +268,12 @@ pub async fn seed_videos(
         )
         .await?;
         let file = format!("{asset_id}.mp4");
-        tokio::fs::rename(&tmp, media.asset_path(&file))
+        let kept = media.asset_path(&file);
+        tokio::fs::rename(&tmp, &kept)
+            .await
+            .map_err(|e| Error::Internal(format!("demo video not stored: {e}")))?;
+        media
+            .publish(&kept)
             .await
             .map_err(|e| Error::Internal(format!("demo video not stored: {e}")))?;
         assets::set_file(db, asset_id, &file).await?;

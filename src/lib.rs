@@ -22,6 +22,8 @@ pub mod assets;
 #[cfg(feature = "server")]
 pub mod campaigns;
 #[cfg(feature = "server")]
+pub mod change_fanout;
+#[cfg(feature = "server")]
 pub mod creatives;
 #[cfg(feature = "server")]
 pub mod db;

@@ -120,6 +120,23 @@ impl Redis {
             .cloned()
     }
 
+    /// A connection subscribed to `channel` (pub/sub needs its own connection).
+    pub async fn subscribe(&self, channel: &str) -> redis::RedisResult<redis::aio::PubSub> {
+        let connect = async {
+            let mut pubsub = self.inner.client.get_async_pubsub().await?;
+            pubsub.subscribe(channel).await?;
+            Ok(pubsub)
+        };
+        match tokio::time::timeout(COMMAND_TIMEOUT * 4, connect).await {
+            Ok(result) => result,
+            Err(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "no subscription within a second",
+            )
+            .into()),
+        }
+    }
+
     /// Runs `command` on Redis within [`COMMAND_TIMEOUT`]; `None` when Redis is
     /// down, slow or refused it (logged, and counted by the breaker), so the
     /// caller takes its way without Redis.

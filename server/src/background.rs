@@ -11,7 +11,6 @@ use titan::db::Db;
 use titan::integrations::Integrations;
 use titan::jobs::service::Jobs;
 use titan::jobs::{JobEnv, WorkerHandle};
-use titan::media::MediaDirs;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -41,7 +40,7 @@ impl Background {
         let queue = jobs.queue.clone();
         let env = JobEnv {
             db: db.clone(),
-            media: MediaDirs::new(&config.media_dir),
+            media: jobs.media.clone(),
             job_timeout: Duration::from_secs(config.job_timeout_secs),
             integrations: integrations.clone(),
             backoff_min: Duration::from_millis(config.job_backoff_ms),
@@ -80,6 +79,8 @@ pub struct WorkerProcess {
     pub addr: SocketAddr,
     pub db: Db,
     background: Background,
+    /// Stops announcing this process's job changes over Redis.
+    changes: tokio_util::sync::CancellationToken,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -94,17 +95,24 @@ pub async fn start_worker(
     let (listener, mut config) = crate::prepare_process(config).await?;
     let addr = config.addr;
     config.worker = true;
-    let jobs = jobs_service(&db, &config);
+    let jobs = jobs_service(&db, &config)?;
     let integrations =
         crate::integrations::integrations(&db, &config).map_err(StartError::Integrations)?;
+    let redis = crate::redis_link(&config)?;
+    let changes = tokio_util::sync::CancellationToken::new();
+    if let Some(redis) = &redis {
+        // Progress and outcomes reach the web replicas' live streams at once.
+        titan::change_fanout::start(redis.clone(), changes.clone());
+    }
     let background = Background::start(&db, &config, &jobs, &integrations).await?;
-    let app = crate::http::worker_router(&db, &config, &integrations);
+    let app = crate::http::worker_router(&db, &config, &integrations, &jobs.media, redis);
     let (tx, task) = crate::serve_in_background(listener, app, shutdown_on_signal);
     tracing::info!(%addr, "worker running; health on this address");
     Ok(WorkerProcess {
         addr,
         db,
         background,
+        changes,
         shutdown: Some(tx),
         task,
     })
@@ -134,6 +142,9 @@ impl WorkerProcess {
             Err(e) => Err(std::io::Error::other(e)),
         };
         self.background.stop().await;
+        // The last job changes get their turn to be published.
+        tokio::time::sleep(titan::change_fanout::COALESCE * 3).await;
+        self.changes.cancel();
         self.db.close().await;
         result
     }

@@ -104,6 +104,13 @@ pub struct Config {
     #[arg(long, env = "TITAN_MEDIA_DIR", default_value = "data/media")]
     pub media_dir: String,
 
+    /// Where media is kept for every process: unset keeps it in TITAN_MEDIA_DIR
+    /// (one machine); `s3://bucket/prefix` keeps it in an S3-protocol bucket, with
+    /// the endpoint and credentials from the usual `AWS_*` variables, and
+    /// TITAN_MEDIA_DIR as this process's working copy.
+    #[arg(long, env = "TITAN_MEDIA_STORE")]
+    pub media_store: Option<String>,
+
     /// Key that seals integration secrets at rest: 64 hex digits or base64 of 32
     /// bytes. Without it, a key file beside the media directory is made once
     /// (`secret.key`, mode 0600) so a first run works; set it in production.

@@ -22,7 +22,7 @@ use std::time::Duration;
 use titan::db::Db;
 use titan::jobs::JobQueue;
 use titan::jobs::service::Jobs;
-use titan::media::MediaDirs;
+use titan::media::MediaStore;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -37,6 +37,8 @@ pub enum StartError {
     Seed(titan::Error),
     #[error("cannot create TITAN_MEDIA_DIR {dir}: {source}")]
     Media { dir: String, source: std::io::Error },
+    #[error("cannot use the media store: {0}")]
+    MediaStore(String),
     #[error("cannot use REDIS_URL: {0}")]
     Redis(String),
     #[error("cannot set up integrations: {0}")]
@@ -69,14 +71,40 @@ fn demo_credentials_path(config: &Config) -> Option<PathBuf> {
 }
 
 /// Queueing and acting on jobs, on `db` with the configured queue and media.
-pub(crate) fn jobs_service(db: &Db, config: &Config) -> Jobs {
-    Jobs {
+pub(crate) fn jobs_service(db: &Db, config: &Config) -> Result<Jobs, StartError> {
+    Ok(Jobs {
         db: db.clone(),
         queue: JobQueue::new(db, config.queue_timing()),
-        media: MediaDirs::new(&config.media_dir),
+        media: media_store(config)?,
         max_attempts: config.job_max_attempts,
         quotas: config.quotas(),
-    }
+    })
+}
+
+/// The Redis of `REDIS_URL`, when set (nothing is connected yet).
+pub(crate) fn redis_link(config: &Config) -> Result<Option<titan::redis_link::Redis>, StartError> {
+    let Some(url) = config.redis_url.as_deref().filter(|url| !url.is_empty()) else {
+        return Ok(None);
+    };
+    let redis = titan::redis_link::Redis::new(url).map_err(StartError::Redis)?;
+    tracing::info!(
+        redis = redis.shown(),
+        "Redis: shared rate limits and change announcements"
+    );
+    Ok(Some(redis))
+}
+
+/// The media directory, and the bucket of `TITAN_MEDIA_STORE` when one is set.
+fn media_store(config: &Config) -> Result<MediaStore, StartError> {
+    let media = MediaStore::new(&config.media_dir);
+    let media = match config.media_store.as_deref().filter(|url| !url.is_empty()) {
+        Some(url) => {
+            media.with_remote(titan::media::Remote::from_url(url).map_err(StartError::MediaStore)?)
+        }
+        None => media,
+    };
+    tracing::info!(media = %media.shown(), "media storage");
+    Ok(media)
 }
 
 /// Seeds the demo workspace on an empty database and tells the operator how to sign in.
@@ -122,7 +150,7 @@ pub async fn seed_demo(db: &Db, config: &Config) -> Result<(), StartError> {
         .await
         .map_err(StartError::Seed)?
     {
-        titan::demo_creatives::complete(db, &jobs_service(db, config), missing)
+        titan::demo_creatives::complete(db, &jobs_service(db, config)?, missing)
             .await
             .map_err(StartError::Seed)?;
     }
@@ -217,7 +245,7 @@ pub(crate) async fn prepare_process(config: &Config) -> Result<(TcpListener, Con
     let mut config = config.clone();
     config.addr = addr;
     titan::render::process::set_memory_limit_mb(config.ffmpeg_memory_mb);
-    MediaDirs::new(&config.media_dir)
+    MediaStore::new(&config.media_dir)
         .ensure()
         .map_err(|source| StartError::Media {
             dir: config.media_dir.clone(),
@@ -235,21 +263,14 @@ pub async fn start(
 ) -> Result<Running, StartError> {
     let (listener, config) = prepare_process(config).await?;
     let addr = config.addr;
-    let jobs = jobs_service(&db, &config);
+    let jobs = jobs_service(&db, &config)?;
     let integrations =
         integrations::integrations(&db, &config).map_err(StartError::Integrations)?;
     let background = background::Background::start(&db, &config, &jobs, &integrations).await?;
     if config.tls {
         tracing::warn!("TITAN_TLS is deprecated: set TITAN_PUBLIC_URL=https://your.host instead");
     }
-    let redis = match config.redis_url.as_deref() {
-        Some(url) => {
-            let redis = titan::redis_link::Redis::new(url).map_err(StartError::Redis)?;
-            tracing::info!(redis = redis.shown(), "shared rate limits in Redis");
-            Some(redis)
-        }
-        None => None,
-    };
+    let redis = redis_link(&config)?;
     let sign_in = titan::accounts::SignIn {
         limits: config.login_limits(),
         checks: titan::accounts::PasswordChecks::default(),
@@ -273,13 +294,16 @@ pub async fn start(
             sign_in: sign_in.clone(),
             integrations: integrations.clone(),
             ctr: ctr.clone(),
-            redis,
+            redis: redis.clone(),
         },
     );
     session_store::DbSessionStore::new(db.clone(), time::Duration::days(config.session_max_days))
         .spawn_cleanup(Duration::from_secs(3600));
     let changes = tokio_util::sync::CancellationToken::new();
     titan::db::changes::listen(&db, changes.clone());
+    if let Some(redis) = &redis {
+        titan::change_fanout::start(redis.clone(), changes.clone());
+    }
     let (tx, task) = serve_in_background(listener, app, shutdown_on_signal);
     tracing::info!(%addr, "listening");
     Ok(Running {

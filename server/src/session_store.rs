@@ -229,6 +229,9 @@ impl SessionStore for DbSessionStore {
         });
         // Again: a read between the first removal and the delete may have kept it.
         self.cache.remove(id);
+        // Other processes may have it cached (PostgreSQL's trigger tells them
+        // too; on SQLite only Redis can).
+        titan::change_fanout::announce(titan::change_fanout::Topic::Accounts);
         Ok(())
     }
 }

@@ -82,39 +82,6 @@ async fn queue_training(client: &reqwest::Client, base: &str, csv: String) -> Va
     response.json::<Value>().await.unwrap()["id"].clone()
 }
 
-/// The cookies (`name=value; …`) of a new sign-in of `email` on `base`.
-async fn session_cookie(base: &str, email: &str) -> String {
-    let login = reqwest::Client::new()
-        .post(format!("{base}/api/auth/login"))
-        .header("accept", "application/json")
-        .form(&[("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status(), 200);
-    let cookies: Vec<&str> = login
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok()?.split(';').next())
-        .collect();
-    assert!(!cookies.is_empty(), "no session cookie");
-    cookies.join("; ")
-}
-
-/// `auth/me` on `base` with `cookie`: its status.
-async fn me(base: &str, cookie: &str) -> u16 {
-    reqwest::Client::new()
-        .post(format!("{base}/api/auth/me"))
-        .header("accept", "application/json")
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
 async fn predicted_version(client: &reqwest::Client, base: &str) -> String {
     let form = [
         ("columns[0]", "cpm"),
@@ -131,25 +98,6 @@ async fn predicted_version(client: &reqwest::Client, base: &str) -> String {
         .as_str()
         .unwrap_or_default()
         .to_owned()
-}
-
-/// Retries `check` for at most `limit`: the announcement travels through the
-/// database to the other process's listener, a matter of milliseconds.
-async fn within<F, Fut>(limit: Duration, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let started = Instant::now();
-    loop {
-        if check().await {
-            return true;
-        }
-        if started.elapsed() > limit {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

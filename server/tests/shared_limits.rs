@@ -8,65 +8,13 @@
 mod support;
 
 use serde_json::Value;
-use std::process::{Child, Command, Stdio};
+
 use std::time::{Duration, Instant};
 use support::*;
 
 const ADMIN: &str = "admin@example.com";
 /// Requests a key may make per second (a window) across the installation.
 const RATE: u32 = 5;
-
-/// A throw-away Redis on `port`, stopped on drop.
-struct RedisServer {
-    port: u16,
-    child: Option<Child>,
-}
-
-impl RedisServer {
-    fn start(port: u16) -> Self {
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server (scripts/setup.sh installs it)");
-        let server = Self {
-            port,
-            child: Some(child),
-        };
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "redis-server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().expect("stop redis-server");
-            child.wait().expect("reap redis-server");
-        }
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 /// A REST call with `key` on `base`: its status.
 async fn listed(base: &str, key: &str) -> u16 {

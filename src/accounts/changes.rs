@@ -9,8 +9,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 static CHANGES: AtomicU64 = AtomicU64::new(0);
 
-/// Called after each committed change of that kind.
+/// Called after each committed change of that kind in this process; other
+/// processes hear of it through Redis when it is set.
 pub fn accounts_changed() {
+    accounts_changed_elsewhere();
+    crate::change_fanout::announce(crate::change_fanout::Topic::Accounts);
+}
+
+/// Another process announced such a change: trust no cached entry.
+pub fn accounts_changed_elsewhere() {
     CHANGES.fetch_add(1, Ordering::Release);
 }
 

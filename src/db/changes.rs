@@ -7,9 +7,11 @@
 //!
 //! Changes made in this process signal the same things directly
 //! ([`jobs_changed`], [`crate::accounts::changes::accounts_changed`],
-//! [`crate::ml::champion_cache::registry_changed`]). On SQLite, processes
-//! sharing the file see each other's changes when cache entries expire and
-//! when job streams look again (they still poll, less often).
+//! [`crate::ml::champion_cache::registry_changed`]), and announce them over
+//! Redis when it is set ([`crate::change_fanout`]), which is how processes
+//! sharing a SQLite file hear each other. Without either, they see each
+//! other's changes when cache entries expire and when job streams look again
+//! (they still poll, less often).
 //!
 //! While the listening connection is lost, the same expiry and polling cover
 //! the gap; the listener reconnects by itself and says so in the log.
@@ -28,9 +30,14 @@ fn job_changes() -> &'static watch::Sender<u64> {
     SENDER.get_or_init(|| watch::channel(0).0)
 }
 
-/// Called after a job row changed in this process (or, through the listener,
-/// in another): wakes every live job stream.
+/// Called after a job row changed in this process: wakes every live job
+/// stream, here and (through Redis, when set) in every other process.
 pub fn jobs_changed() {
+    wake_job_streams();
+    crate::change_fanout::announce(crate::change_fanout::Topic::Jobs);
+}
+
+fn wake_job_streams() {
     job_changes().send_modify(|n| *n = n.wrapping_add(1));
 }
 
@@ -40,13 +47,14 @@ pub fn watch_jobs() -> watch::Receiver<u64> {
     job_changes().subscribe()
 }
 
-/// Acts on one announcement. Unknown payloads are logged and ignored (a newer
-/// process may announce more).
-fn heard(payload: &str) {
+/// Acts on one announcement of another process (through PostgreSQL or
+/// Redis). Unknown payloads are logged and ignored (a newer process may
+/// announce more).
+pub fn heard(payload: &str) {
     match payload {
-        "registry" => crate::ml::champion_cache::registry_changed(),
-        "accounts" => crate::accounts::changes::accounts_changed(),
-        "jobs" => jobs_changed(),
+        "registry" => crate::ml::champion_cache::registry_changed_elsewhere(),
+        "accounts" => crate::accounts::changes::accounts_changed_elsewhere(),
+        "jobs" => wake_job_streams(),
         other => tracing::debug!(payload = other, "unknown change announcement"),
     }
 }

@@ -11,7 +11,7 @@ use crate::domain::features::FEATURE_SET_VERSION;
 use crate::domain::job::Job;
 use crate::domain::render::RenderOutput;
 use crate::error::Error;
-use crate::media::MediaDirs;
+use crate::media::MediaStore;
 use crate::ml::creative_models;
 use crate::render::RenderError;
 use crate::render::analyze::{AnalyzeError, analyze};
@@ -39,7 +39,7 @@ fn analysis_error(e: AnalyzeError) -> JobRunError {
 
 pub async fn run(
     db: &Db,
-    media: &MediaDirs,
+    media: &MediaStore,
     job: &Job,
     creative_id: i64,
     progress: &ProgressSender,
@@ -49,14 +49,18 @@ pub async fn run(
     let features = match file {
         Some(file) => {
             progress.send_replace(("extracting features from the video".into(), 10));
-            let features = analyze(
-                &media.asset_path(&file),
-                &cues,
-                &creative.hook_text,
-                &creative.cta_text,
-            )
-            .await
-            .map_err(analysis_error)?;
+            let video = media.asset_path(&file);
+            if !media.materialize(&video).await? {
+                return Err(RenderError::Failed {
+                    stage: "reading the video",
+                    message: "this creative's video is no longer stored; upload it again".into(),
+                    transient: false,
+                }
+                .into());
+            }
+            let features = analyze(&video, &cues, &creative.hook_text, &creative.cta_text)
+                .await
+                .map_err(analysis_error)?;
             creatives::set_features(
                 db,
                 job.workspace_id,

@@ -15,7 +15,7 @@ use super::{analyze_job, train_job};
 use crate::db::Db;
 use crate::domain::job::{Job, JobInput, JobStatus};
 use crate::domain::render::RenderOutput;
-use crate::media::MediaDirs;
+use crate::media::MediaStore;
 use futures_util::FutureExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +27,7 @@ use tokio_util::sync::CancellationToken;
 #[derive(Clone, Debug)]
 pub struct JobEnv {
     pub db: Db,
-    pub media: MediaDirs,
+    pub media: MediaStore,
     pub job_timeout: Duration,
     /// CRM access and secrets for the conversions job.
     pub integrations: crate::integrations::Integrations,

@@ -6,7 +6,7 @@ use crate::db::Db;
 use crate::domain::job::{Job, JobInput};
 use crate::domain::render::{CaptionCue, RenderOutput, RenderRecipe, Scene};
 use crate::error::{Error, Result};
-use crate::media::MediaDirs;
+use crate::media::{MediaError, MediaStore};
 use crate::render::graph::{Cut, Loudness, Source, TextKind, TextLayer};
 use crate::render::run::{RenderInput, measure_loudness, remove_partials, render_format};
 use crate::render::{MediaInfo, RenderError};
@@ -55,7 +55,7 @@ pub async fn recipe_of(db: &Db, workspace_id: i64, input: &JobInput) -> Result<R
 /// scene lies inside its clip. Returns the sources and cuts to render.
 pub async fn resolve(
     db: &Db,
-    media: &MediaDirs,
+    media: &MediaStore,
     workspace_id: i64,
     recipe: &RenderRecipe,
 ) -> Result<(Vec<Source>, Vec<Cut>)> {
@@ -160,6 +160,18 @@ pub enum JobRunError {
     Outbound(#[from] crate::outbound::OutboundError),
 }
 
+impl From<MediaError> for JobRunError {
+    fn from(e: MediaError) -> Self {
+        match e {
+            MediaError::Remote(e) => JobRunError::Outbound(e),
+            MediaError::Io { source, .. } => JobRunError::Render(RenderError::Io(source)),
+            MediaError::Outside(path) => {
+                JobRunError::Setup(Error::Internal(format!("{path} is not a media path")))
+            }
+        }
+    }
+}
+
 impl JobRunError {
     /// What the job row says, for the people who see it: refusals and render
     /// failures in their own words; a database error, a file-system error or a
@@ -192,13 +204,23 @@ pub type ProgressSender = watch::Sender<(String, i32)>;
 /// Renders every format of `job`, skipping outputs an earlier attempt finished.
 pub async fn run(
     db: &Db,
-    media: &MediaDirs,
+    media: &MediaStore,
     job: &Job,
     cancel: &CancellationToken,
     progress: &ProgressSender,
 ) -> Result<Vec<RenderOutput>, JobRunError> {
     let recipe = recipe_of(db, job.workspace_id, &job.input).await?;
     let (sources, cuts) = resolve(db, media, job.workspace_id, &recipe).await?;
+    for source in &sources {
+        if !media.materialize(&source.path).await? {
+            return Err(RenderError::Failed {
+                stage: "reading the clips",
+                message: "a clip of this render is no longer stored; upload it again".into(),
+                transient: false,
+            }
+            .into());
+        }
+    }
     let out_dir = media.job_dir(job.id);
     remove_partials(&out_dir).await.map_err(RenderError::Io)?;
     let texts = text_layers(&recipe, &media.job_work_dir(job.id))
@@ -237,6 +259,10 @@ pub async fn run(
             progress.send_replace((stage.clone(), percent(n as f64, f, count)));
         })
         .await?;
+        // Kept for every replica before the job can say it succeeded.
+        for name in [&output.video, &output.thumbnail] {
+            media.publish(&out_dir.join(name)).await?;
+        }
         outputs.push(output);
     }
     if let Err(e) = tokio::fs::remove_dir_all(media.job_work_dir(job.id)).await {

@@ -9,14 +9,14 @@ use crate::db::Db;
 use crate::domain::SessionUser;
 use crate::domain::job::{Job, JobInput};
 use crate::error::{Error, Result};
-use crate::media::MediaDirs;
+use crate::media::MediaStore;
 
 /// Everything needed to act on jobs.
 #[derive(Clone, Debug)]
 pub struct Jobs {
     pub db: Db,
     pub queue: JobQueue,
-    pub media: MediaDirs,
+    pub media: MediaStore,
     pub max_attempts: i32,
     pub quotas: crate::quotas::Quotas,
 }
@@ -231,12 +231,8 @@ impl Jobs {
         self.visible(user, id).await?;
         store::delete(&self.db, id).await?;
         let dir = self.media.job_dir(id);
-        match tokio::fs::remove_dir_all(&dir).await {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                tracing::error!(job_id = id, error = %e, dir = %dir.display(), "job files not removed")
-            }
+        if let Err(e) = self.media.remove_dir(&dir).await {
+            tracing::error!(job_id = id, error = %e, dir = %dir.display(), "job files not removed");
         }
         tracing::info!(job_id = id, user_id = user.id, "job deleted");
         Ok(())

@@ -7,7 +7,7 @@ use super::render_job::{JobRunError, ProgressSender};
 use crate::db::Db;
 use crate::domain::job::Job;
 use crate::domain::render::RenderOutput;
-use crate::media::MediaDirs;
+use crate::media::MediaStore;
 use crate::render::RenderError;
 
 /// Seed of the train/test split, fixed so a retrained file is evaluated alike.
@@ -15,14 +15,14 @@ pub const SPLIT_SEED: u64 = 20_261_127;
 
 pub async fn run(
     db: &Db,
-    media: &MediaDirs,
+    media: &MediaStore,
     job: &Job,
     file: &str,
     progress: &ProgressSender,
 ) -> Result<Vec<RenderOutput>, JobRunError> {
     progress.send_replace(("reading and training".into(), 5));
     let path = media.training().join(file);
-    if !upload_exists(media, file).await {
+    if !media.materialize(&path).await? {
         return Err(RenderError::Failed {
             stage: "reading the CSV",
             message: "the uploaded CSV is no longer stored; upload it again".into(),
@@ -52,24 +52,29 @@ pub async fn run(
     Ok(Vec::new())
 }
 
-/// True when the uploaded CSV `file` is still stored.
-pub async fn upload_exists(media: &MediaDirs, file: &str) -> bool {
-    tokio::fs::try_exists(media.training().join(file))
-        .await
-        .unwrap_or(false)
+/// True when the uploaded CSV `file` is still stored (a failed lookup counts as
+/// stored: the job then finds out for itself, with the reason on its row).
+pub async fn upload_exists(media: &MediaStore, file: &str) -> bool {
+    let path = media.training().join(file);
+    match media.exists(&path).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!(error = %e, path = %path.display(), "training upload lookup failed");
+            true
+        }
+    }
 }
 
 /// Deletes the uploaded CSV of a `train_ctr` job that ended (succeeded, failed,
 /// dead or cancelled): it counted against the workspace's stored bytes only
 /// while the job was unfinished, and nothing reads it afterwards.
-pub async fn remove_upload(media: &MediaDirs, job: &Job) {
+pub async fn remove_upload(media: &MediaStore, job: &Job) {
     let crate::domain::job::JobInput::TrainCtr { file, .. } = &job.input else {
         return;
     };
     let path = media.training().join(file);
-    match tokio::fs::remove_file(&path).await {
+    match media.remove(&path).await {
         Ok(()) => tracing::info!(job_id = job.id, "training upload removed"),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => {
             tracing::error!(job_id = job.id, error = %e, path = %path.display(), "training upload not removed")
         }

@@ -19,8 +19,15 @@ use std::time::{Duration, Instant};
 /// Bumped by every registry write in this process.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
-/// Marks every cached champion of this process as stale.
+/// Marks every cached champion of this process as stale, and tells the other
+/// processes through Redis when it is set.
 pub fn registry_changed() {
+    registry_changed_elsewhere();
+    crate::change_fanout::announce(crate::change_fanout::Topic::Registry);
+}
+
+/// Another process changed the registry: every cached champion is stale.
+pub fn registry_changed_elsewhere() {
     GENERATION.fetch_add(1, Ordering::Release);
 }
 

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use titan::db::Db;
+use titan::media::Remote;
 use titan::redis_link::Redis;
 
 /// What readiness looks at.
@@ -13,6 +14,8 @@ pub struct HealthState {
     pub db: Db,
     /// Set when `REDIS_URL` is.
     pub redis: Option<Redis>,
+    /// Set when media is kept in object storage.
+    pub media: Option<Remote>,
 }
 
 /// Alive: the process answers.
@@ -20,45 +23,56 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Ready: the database answers a query.
+/// Ready: the database answers a query. Degraded (still 200: pages are
+/// served) when a shared service is away and its fallback is in use.
 pub async fn readyz(State(state): State<HealthState>) -> (StatusCode, Json<Value>) {
     let db = &state.db;
-    let redis_down = match &state.redis {
-        Some(redis) => !redis.ping().await,
-        None => false,
-    };
-    match db.ping().await {
-        // Still serving: rate limits are counted per process until it is back.
-        Ok(()) if redis_down => (
-            StatusCode::OK,
-            Json(json!({
-                "status": "degraded",
-                "database": db.backend(),
-                "redis": "down: rate limits are counted per process until it answers again",
-            })),
-        ),
-        // Still serving, but other replicas' changes (promotions, sign-outs)
-        // reach this one only when its caches expire.
-        Ok(()) if !titan::db::changes::listening() => (
-            StatusCode::OK,
-            Json(json!({
-                "status": "degraded",
-                "database": db.backend(),
-                "changes": "not heard from other processes; caches fall back to their lifetimes",
-            })),
-        ),
-        Ok(()) => (
-            StatusCode::OK,
-            Json(json!({ "status": "ready", "database": db.backend() })),
-        ),
-        Err(e) => {
-            tracing::error!(error = %e, "readiness check failed: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(
-                    json!({ "status": "unavailable", "database": db.backend(), "error": "database unreachable" }),
-                ),
-            )
+    if let Err(e) = db.ping().await {
+        tracing::error!(error = %e, "readiness check failed: database unreachable");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(
+                json!({ "status": "unavailable", "database": db.backend(), "error": "database unreachable" }),
+            ),
+        );
+    }
+    let mut answer = serde_json::Map::new();
+    answer.insert("database".into(), db.backend().into());
+    if let Some(redis) = &state.redis
+        && !redis.ping().await
+    {
+        // Rate limits are counted per process until it is back.
+        answer.insert(
+            "redis".into(),
+            "down: rate limits are counted per process until it answers again".into(),
+        );
+    }
+    if !titan::db::changes::listening() {
+        // Other replicas' changes (promotions, sign-outs) reach this one only
+        // when its caches expire.
+        answer.insert(
+            "changes".into(),
+            "not heard from other processes; caches fall back to their lifetimes".into(),
+        );
+    }
+    if let Some(remote) = &state.media {
+        // A lookup of a name nothing uses: any answer, even "not found", is up.
+        if let Err(e) = remote.exists(READINESS_KEY).await {
+            tracing::warn!(error = %e, "readiness: object storage not answering");
+            answer.insert(
+                "media".into(),
+                "down: uploads, renders and playback of files this process lacks fail until object storage answers".into(),
+            );
         }
     }
+    let status = if answer.len() > 1 {
+        "degraded"
+    } else {
+        "ready"
+    };
+    answer.insert("status".into(), status.into());
+    (StatusCode::OK, Json(Value::Object(answer)))
 }
+
+/// The object `/readyz` looks up in the bucket.
+const READINESS_KEY: &str = ".titan-readiness";

@@ -6,8 +6,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use titan::jobs::service::Jobs;
 use titan_app::guard::CurrentUser;
-use tower::ServiceExt;
-use tower_http::services::ServeFile;
 
 /// `GET /media/jobs/{id}/{file}`; `?download=1` asks the browser to save it.
 pub async fn job_file(
@@ -47,17 +45,7 @@ pub async fn job_file(
         .query()
         .is_some_and(|q| q.split('&').any(|p| p == "download=1"));
     let path = jobs.media.job_dir(id).join(&name);
-    let mut response = match ServeFile::new(&path).oneshot(request).await {
-        Ok(response) => response.into_response(),
-        Err(e) => {
-            tracing::error!(job_id = id, error = %e, "output could not be served");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The file could not be read.",
-            )
-                .into_response();
-        }
-    };
+    let mut response = super::stored_media::serve(&jobs.media, &path, request, "job output").await;
     if download && let Ok(value) = format!("attachment; filename=\"titan-job-{id}-{name}\"").parse()
     {
         response
@@ -116,9 +104,7 @@ pub async fn asset_still(
     .await
     {
         Ok(()) => {}
-        Err(titan::render::thumbnail::StillError::Io(e))
-            if e.kind() == std::io::ErrorKind::WouldBlock =>
-        {
+        Err(StillFailure::Busy) => {
             tracing::warn!(asset_id = id, "clip still not made: too many at once");
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -127,22 +113,21 @@ pub async fn asset_still(
             )
                 .into_response();
         }
-        Err(e) => {
+        Err(StillFailure::Storage(e)) => {
+            tracing::error!(asset_id = id, error = %e, "clip still: media storage failed");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(axum::http::header::RETRY_AFTER, "5")],
+                "The file store is not answering; try again in a moment.",
+            )
+                .into_response();
+        }
+        Err(StillFailure::Unmade(e)) => {
             tracing::warn!(asset_id = id, error = %e, "clip still could not be made");
             return (StatusCode::NOT_FOUND, "This clip has no still.").into_response();
         }
     }
-    let mut response = match ServeFile::new(&still).oneshot(request).await {
-        Ok(response) => response.into_response(),
-        Err(e) => {
-            tracing::error!(asset_id = id, error = %e, "clip still could not be served");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The still could not be read.",
-            )
-                .into_response();
-        }
-    };
+    let mut response = super::stored_media::serve(media, &still, request, "clip still").await;
     if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
         response.headers_mut().insert(
             axum::http::header::CACHE_CONTROL,
@@ -152,27 +137,41 @@ pub async fn asset_still(
     response
 }
 
-/// The still at `still`, made under the bound on ffmpeg runs when missing.
+/// Why a clip's still cannot be served.
+enum StillFailure {
+    /// Too many stills being made at once.
+    Busy,
+    /// Media storage failed (the clip could not be fetched or the still kept).
+    Storage(titan::media::MediaError),
+    /// ffmpeg could not make one (the clip is missing or unreadable).
+    Unmade(titan::render::thumbnail::StillError),
+}
+
+/// The still at `still`, stored here or in the bucket; when missing it is made
+/// under the bound on ffmpeg runs (from the clip, fetched when this process
+/// lacks it) and stored for every replica.
 async fn make_still(
     state: &StillState,
     video: &std::path::Path,
     duration: f64,
     still: &std::path::Path,
-) -> Result<(), titan::render::thumbnail::StillError> {
-    if tokio::fs::try_exists(still).await? {
+) -> Result<(), StillFailure> {
+    let media = &state.jobs.media;
+    if media.exists(still).await.map_err(StillFailure::Storage)? {
         return Ok(());
     }
     // A turn within a few seconds, or none: a slow clip must not queue every
     // other request for a still behind it.
-    let _permit = tokio::time::timeout(STILL_TURN, state.makers.acquire())
+    let Ok(Ok(_permit)) = tokio::time::timeout(STILL_TURN, state.makers.acquire()).await else {
+        return Err(StillFailure::Busy);
+    };
+    media
+        .materialize(video)
         .await
-        .map_err(|_| {
-            std::io::Error::new(
-                std::io::ErrorKind::WouldBlock,
-                "too many stills being made; try again",
-            )
-        })?
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    titan::render::thumbnail::ensure_still(video, duration, still).await?;
+        .map_err(StillFailure::Storage)?;
+    titan::render::thumbnail::ensure_still(video, duration, still)
+        .await
+        .map_err(StillFailure::Unmade)?;
+    media.publish(still).await.map_err(StillFailure::Storage)?;
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod multipart;
 pub mod results;
 pub mod security;
+pub mod stored_media;
 pub mod tracking;
 pub mod training;
 pub mod uploads;
@@ -114,7 +115,7 @@ pub fn router(
             redis.clone(),
         ));
 
-    let health = health_routes(&db, redis.clone());
+    let health = health_routes(&db, redis.clone(), jobs.media.remote().cloned());
 
     let body_limit = usize::try_from(config.body_limit_bytes).unwrap_or(usize::MAX);
     let rest = crate::api::router(Arc::new(crate::api::ApiParts {
@@ -272,13 +273,18 @@ pub fn router(
 }
 
 /// `/healthz` and `/readyz`.
-fn health_routes(db: &Db, redis: Option<titan::redis_link::Redis>) -> Router {
+fn health_routes(
+    db: &Db,
+    redis: Option<titan::redis_link::Redis>,
+    media: Option<titan::media::Remote>,
+) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(health::HealthState {
             db: db.clone(),
             redis,
+            media,
         })
 }
 
@@ -310,9 +316,11 @@ pub fn worker_router(
     db: &Db,
     config: &Config,
     integrations: &titan::integrations::Integrations,
+    media: &titan::media::MediaStore,
+    redis: Option<titan::redis_link::Redis>,
 ) -> Router {
     metrics::install();
-    health_routes(db, None)
+    health_routes(db, redis, media.remote().cloned())
         .merge(metrics_routes(db, config, integrations))
         .layer(RequestBodyLimitLayer::new(64 * 1024))
         .layer(from_fn_with_state(

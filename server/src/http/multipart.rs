@@ -155,7 +155,7 @@ pub(crate) struct Received {
 /// Streams the `file` field to a temporary file under `limit`; refuses a missing or
 /// empty file. Nothing is left behind on refusal.
 pub(crate) async fn receive_file(
-    media: &titan::media::MediaDirs,
+    media: &titan::media::MediaStore,
     limit: u64,
     mut multipart: Multipart,
 ) -> Result<Received, Refusal> {

@@ -53,6 +53,15 @@ pub async fn upload_training_data(State(state): State<UploadState>, request: Req
                     "The upload could not be stored.",
                 ));
             }
+            // The worker that trains on it may run on another machine.
+            if let Err(e) = state.jobs.media.publish(&stored).await {
+                remove(&stored).await;
+                tracing::error!(error = %e, "training upload not stored");
+                return Err(Refusal::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("file: could not be stored ({e}); try again in a moment"),
+                ));
+            }
             // The file counts against the workspace's stored bytes until its job
             // ends (and deletes it); a refusal keeps nothing.
             let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
@@ -63,7 +72,9 @@ pub async fn upload_training_data(State(state): State<UploadState>, request: Req
             {
                 Ok(job) => Ok(job),
                 Err(e) => {
-                    remove(&stored).await;
+                    if let Err(e) = state.jobs.media.remove(&stored).await {
+                        tracing::error!(error = %e, "refused training upload not removed");
+                    }
                     Err(Refusal::from_quota(e, &user, "training upload"))
                 }
             }

@@ -117,17 +117,33 @@ async fn keep(
     tokio::fs::rename(tmp, &kept)
         .await
         .map_err(|e| internal(user, "file system", &e))?;
-    if let Err(e) = assets::complete(&state.jobs.db, id, &info, &file).await {
+    // Stored for every replica and worker before the row says the clip exists.
+    if let Err(e) = state.jobs.media.publish(&kept).await {
         remove(&kept).await;
+        tracing::error!(asset_id = id, user_id = user.id, error = %e, "upload not stored");
+        return Err(Refusal::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("file: could not be stored ({e}); try again in a moment"),
+        ));
+    }
+    if let Err(e) = assets::complete(&state.jobs.db, id, &info, &file).await {
+        if let Err(e) = state.jobs.media.remove(&kept).await {
+            tracing::error!(asset_id = id, error = %e, "unrecorded upload not removed");
+        }
         return Err(internal(user, "database", &e));
     }
     // The still for lists; when it cannot be made now, its first request tries again.
     let still = state.jobs.media.still_path(&file);
     let made = match state.probes.acquire().await {
-        Ok(_permit) => ensure_still(&kept, info.duration, &still)
-            .await
-            .map(drop)
-            .map_err(|e| e.to_string()),
+        Ok(_permit) => match ensure_still(&kept, info.duration, &still).await {
+            Ok(_) => state
+                .jobs
+                .media
+                .publish(&still)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        },
         Err(e) => Err(e.to_string()),
     };
     if let Err(e) = made {

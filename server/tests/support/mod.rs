@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub const EMAIL: &str = "ops@example.com";
@@ -322,4 +322,191 @@ pub fn process_env(
         .collect();
     env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
     env
+}
+
+/// A throw-away Redis on `port`, stopped on drop.
+pub struct RedisServer {
+    pub port: u16,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    pub fn start(port: u16) -> Self {
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server (scripts/setup.sh installs it)");
+        let server = Self {
+            port,
+            child: Some(child),
+        };
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("stop redis-server");
+            child.wait().expect("reap redis-server");
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// `s3s-fs`, an S3-protocol server on the file system (scripts/setup.sh installs
+/// it from crates.io), on a free loopback port with one bucket.
+pub struct S3Server {
+    pub port: u16,
+    /// Where the server keeps objects: `<root>/<bucket>/<key>`.
+    pub root: std::path::PathBuf,
+    child: Option<Child>,
+}
+
+pub const S3_BUCKET: &str = "titan";
+pub const S3_ACCESS_KEY: &str = "titan-test-access";
+pub const S3_SECRET_KEY: &str = "titan-test-secret-key";
+
+impl S3Server {
+    pub fn start(root: &Path) -> Self {
+        std::fs::create_dir_all(root.join(S3_BUCKET)).expect("bucket directory");
+        let port = free_port();
+        let binary = std::env::var("HOME")
+            .map(|home| Path::new(&home).join(".cargo/bin/s3s-fs"))
+            .ok()
+            .filter(|p| p.exists())
+            .unwrap_or_else(|| "s3s-fs".into());
+        let child = Command::new(binary)
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--access-key",
+                S3_ACCESS_KEY,
+                "--secret-key",
+                S3_SECRET_KEY,
+            ])
+            .arg(root)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("s3s-fs (scripts/setup.sh installs it)");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "s3s-fs did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self {
+            port,
+            root: root.to_owned(),
+            child: Some(child),
+        }
+    }
+
+    /// The settings that point a Titan process at `<bucket>/<prefix>` here.
+    pub fn env(&self, prefix: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("TITAN_MEDIA_STORE", format!("s3://{S3_BUCKET}/{prefix}")),
+            (
+                "AWS_ENDPOINT_URL",
+                format!("http://127.0.0.1:{}", self.port),
+            ),
+            ("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY.into()),
+            ("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY.into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_ALLOW_HTTP", "true".into()),
+        ]
+    }
+
+    /// The file the server keeps for `key` of the bucket.
+    pub fn object(&self, key: &str) -> std::path::PathBuf {
+        self.root.join(S3_BUCKET).join(key)
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("stop s3s-fs");
+            child.wait().expect("reap s3s-fs");
+        }
+    }
+}
+
+/// The cookies (`name=value; …`) of a new sign-in of `email` on `base`.
+pub async fn session_cookie(base: &str, email: &str) -> String {
+    let login = reqwest::Client::new()
+        .post(format!("{base}/api/auth/login"))
+        .header("accept", "application/json")
+        .form(&[("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let cookies: Vec<&str> = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next())
+        .collect();
+    assert!(!cookies.is_empty(), "no session cookie");
+    cookies.join("; ")
+}
+
+/// `auth/me` on `base` with `cookie`: its status.
+pub async fn me(base: &str, cookie: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{base}/api/auth/me"))
+        .header("accept", "application/json")
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Retries `check` for at most `limit`: the announcement travels through the
+/// database to the other process's listener, a matter of milliseconds.
+pub async fn within<F, Fut>(limit: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    loop {
+        if check().await {
+            return true;
+        }
+        if started.elapsed() > limit {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
