@@ -62,6 +62,23 @@ static PENDING: [AtomicBool; 3] = [
 /// Set once a publisher runs: before that (and in tests, and without Redis)
 /// announcing costs one relaxed load.
 static PUBLISHING: AtomicBool = AtomicBool::new(false);
+/// Whether the subscription is up now (for `/readyz`).
+static SUBSCRIBED: AtomicBool = AtomicBool::new(false);
+/// How often a quiet subscription is pinged.
+const KEEPALIVE: Duration = Duration::from_secs(15);
+/// Longest pause between attempts to subscribe again.
+const MAX_PAUSE: Duration = Duration::from_secs(2);
+
+/// False while this process announces over Redis but does not hear the others
+/// (Redis away, or the subscription being made again).
+pub fn hearing() -> bool {
+    !PUBLISHING.load(Ordering::Acquire) || SUBSCRIBED.load(Ordering::Acquire)
+}
+
+/// Publishes what is pending now, before a process stops.
+pub async fn flush(redis: &Redis) {
+    publish_pending(redis).await;
+}
 
 fn wake() -> &'static Notify {
     static WAKE: OnceLock<Notify> = OnceLock::new();
@@ -111,6 +128,12 @@ async fn publish(redis: Redis, stop: CancellationToken) {
             _ = wake().notified() => {}
         }
         tokio::time::sleep(COALESCE).await;
+        publish_pending(&redis).await;
+    }
+}
+
+async fn publish_pending(redis: &Redis) {
+    {
         for topic in Topic::ALL {
             if !PENDING[topic.index()].swap(false, Ordering::AcqRel) {
                 continue;
@@ -145,18 +168,36 @@ async fn subscribe(redis: Redis, stop: CancellationToken) {
     let mut reported = false;
     while !stop.is_cancelled() {
         match redis.subscribe(CHANNEL).await {
-            Ok(mut pubsub) => {
+            Ok(pubsub) => {
                 tracing::info!(
                     redis = redis.shown(),
                     "hearing other processes' changes through Redis"
                 );
                 pause = Duration::from_millis(250);
                 reported = false;
+                SUBSCRIBED.store(true, Ordering::Release);
                 everything_changed();
-                let mut messages = pubsub.on_message();
+                let (mut sink, mut messages) = pubsub.split();
+                // A connection a NAT or a failover silently dropped never ends
+                // the stream: a ping that gets no answer does.
+                let mut keepalive = tokio::time::interval(KEEPALIVE);
+                keepalive.tick().await;
                 loop {
                     tokio::select! {
                         _ = stop.cancelled() => return,
+                        _ = keepalive.tick() => {
+                            match tokio::time::timeout(KEEPALIVE / 2, sink.ping::<String>()).await {
+                                Ok(Ok(_)) => {}
+                                Ok(Err(e)) => {
+                                    tracing::warn!(redis = redis.shown(), error = %e, "Redis subscription ping failed");
+                                    break;
+                                }
+                                Err(_) => {
+                                    tracing::warn!(redis = redis.shown(), "Redis subscription ping unanswered");
+                                    break;
+                                }
+                            }
+                        }
                         message = messages.next() => match message {
                             Some(message) => {
                                 let payload: String = message.get_payload().unwrap_or_default();
@@ -168,6 +209,7 @@ async fn subscribe(redis: Redis, stop: CancellationToken) {
                         }
                     }
                 }
+                SUBSCRIBED.store(false, Ordering::Release);
                 tracing::warn!(
                     redis = redis.shown(),
                     "lost the Redis subscription to other processes' changes; reconnecting"
@@ -185,7 +227,7 @@ async fn subscribe(redis: Redis, stop: CancellationToken) {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(pause) => {}
         }
-        pause = (pause * 2).min(Duration::from_secs(5));
+        pause = (pause * 2).min(MAX_PAUSE);
     }
 }
 

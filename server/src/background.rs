@@ -81,6 +81,8 @@ pub struct WorkerProcess {
     background: Background,
     /// Stops announcing this process's job changes over Redis.
     changes: tokio_util::sync::CancellationToken,
+    /// Where the last changes are published on the way out.
+    redis: Option<titan::redis_link::Redis>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -105,7 +107,7 @@ pub async fn start_worker(
         titan::change_fanout::start(redis.clone(), changes.clone());
     }
     let background = Background::start(&db, &config, &jobs, &integrations).await?;
-    let app = crate::http::worker_router(&db, &config, &integrations, &jobs.media, redis);
+    let app = crate::http::worker_router(&db, &config, &integrations, &jobs.media, redis.clone());
     let (tx, task) = crate::serve_in_background(listener, app, shutdown_on_signal);
     tracing::info!(%addr, "worker running; health on this address");
     Ok(WorkerProcess {
@@ -113,6 +115,7 @@ pub async fn start_worker(
         db,
         background,
         changes,
+        redis,
         shutdown: Some(tx),
         task,
     })
@@ -142,8 +145,10 @@ impl WorkerProcess {
             Err(e) => Err(std::io::Error::other(e)),
         };
         self.background.stop().await;
-        // The last job changes get their turn to be published.
-        tokio::time::sleep(titan::change_fanout::COALESCE * 3).await;
+        // The last job changes reach the web replicas' streams.
+        if let Some(redis) = &self.redis {
+            titan::change_fanout::flush(redis).await;
+        }
         self.changes.cancel();
         self.db.close().await;
         result

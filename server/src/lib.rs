@@ -186,6 +186,8 @@ pub struct Running {
     prediction_writer: Option<titan::ml::prediction_log::LogWriter>,
     /// Stops listening for other processes' changes.
     changes: tokio_util::sync::CancellationToken,
+    /// Where the last changes are published on the way out.
+    redis: Option<titan::redis_link::Redis>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -209,8 +211,12 @@ impl Running {
     /// After the last request: stops schedules and the worker, writes the
     /// queued prediction log rows, closes the pool.
     async fn finish(&mut self) {
-        self.changes.cancel();
         self.background.stop().await;
+        // The in-process worker's last job changes reach the other processes.
+        if let Some(redis) = &self.redis {
+            titan::change_fanout::flush(redis).await;
+        }
+        self.changes.cancel();
         if let Some(writer) = self.prediction_writer.take() {
             writer.close().await;
         }
@@ -315,6 +321,7 @@ pub async fn start(
         background,
         prediction_writer: Some(prediction_writer),
         changes,
+        redis,
         shutdown: Some(tx),
         task,
     })

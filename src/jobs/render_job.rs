@@ -222,6 +222,9 @@ pub async fn run(
         }
     }
     let out_dir = media.job_dir(job.id);
+    // With a bucket, nothing local is trusted: an earlier job with this id may
+    // have left files here.
+    media.drop_working_copy(&out_dir).await?;
     remove_partials(&out_dir).await.map_err(RenderError::Io)?;
     let texts = text_layers(&recipe, &media.job_work_dir(job.id))
         .await
@@ -267,6 +270,9 @@ pub async fn run(
     }
     if let Err(e) = tokio::fs::remove_dir_all(media.job_work_dir(job.id)).await {
         tracing::warn!(job_id = job.id, error = %e, "scratch files not removed");
+    }
+    if let Err(e) = media.drop_working_copy(&out_dir).await {
+        tracing::warn!(job_id = job.id, error = %e, "working copy of the outputs not removed");
     }
     Ok(outputs)
 }

@@ -16,7 +16,7 @@ pub mod remote;
 use std::path::{Path, PathBuf};
 
 use crate::outbound::OutboundError;
-pub use remote::{Opened, Remote};
+pub use remote::{Opened, Remote, Stored};
 
 #[derive(Clone, Debug)]
 pub struct MediaStore {
@@ -137,6 +137,21 @@ impl MediaStore {
         match &self.remote {
             Some(remote) => Ok(remote.exists(&self.key_of(local)?).await?),
             None => Ok(false),
+        }
+    }
+
+    /// With a bucket, deletes this process's working copy of `dir` (the bucket
+    /// keeps the files); without one, the directory is the store and stays.
+    /// Used for job outputs: a job id can come back after a deletion (SQLite
+    /// reuses the highest), so a copy must not outlive the render that made it.
+    pub async fn drop_working_copy(&self, dir: &Path) -> Result<(), MediaError> {
+        if self.remote.is_none() {
+            return Ok(());
+        }
+        match tokio::fs::remove_dir_all(dir).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(MediaError::io(dir, e)),
         }
     }
 

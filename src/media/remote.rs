@@ -32,6 +32,11 @@ const OPEN_FOR: Duration = Duration::from_secs(15);
 /// Longest any one request may take, body included (a whole render output).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest a lookup, a delete or the start of a read may take: a request
+/// waiting on the bucket, or `/readyz`, must not hang for the request timeout.
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(10);
+/// The object `/readyz` looks up (and writes once).
+const READINESS_KEY: &str = ".titan-readiness";
 /// Files up to this size go up in one request; larger ones in parts of this size.
 const PART_BYTES: usize = 8 * 1024 * 1024;
 /// Parts in flight at once during an upload.
@@ -53,14 +58,18 @@ impl std::fmt::Debug for Remote {
     }
 }
 
-/// One stored object opened for reading (all of it or a range).
-pub struct Opened {
-    /// The whole object's size in bytes.
+/// What a lookup says about one stored object.
+#[derive(Clone, Debug)]
+pub struct Stored {
     pub size: u64,
-    /// The bytes `stream` yields.
-    pub range: Range<u64>,
     pub e_tag: Option<String>,
     pub last_modified: time::OffsetDateTime,
+}
+
+/// One stored object opened for reading (all of it or a range).
+pub struct Opened {
+    /// The bytes `stream` yields.
+    pub range: Range<u64>,
     pub stream: BoxStream<'static, Result<Bytes, std::io::Error>>,
 }
 
@@ -126,11 +135,16 @@ impl Remote {
         &self.breaker
     }
 
-    /// Runs one call under the breaker; `NotFound` is an answer, not a failure.
+    /// Runs one call under the breaker within `limit`. `NotFound` is an answer
+    /// (`None`) for a read, a lookup or a delete; for a write it means the bucket
+    /// or the upload is gone, a failure like any other. The error people see
+    /// names the call and the key; the service's own words go to the log only
+    /// (they carry the endpoint and, for a refused signature, the key id).
     async fn call<T>(
         &self,
         what: &'static str,
         key: &str,
+        limit: Duration,
         call: impl Future<Output = object_store::Result<T>>,
     ) -> Result<Option<T>, OutboundError> {
         if !self.breaker.permit() {
@@ -139,12 +153,23 @@ impl Remote {
                 retry_secs: OPEN_FOR.as_secs(),
             });
         }
-        match call.await {
+        let outcome = match tokio::time::timeout(limit, call).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                self.breaker.record(false);
+                tracing::warn!(store = %self.shown, key, "object storage {what} took over {limit:?}");
+                return Err(OutboundError::Timeout {
+                    dependency: DEPENDENCY,
+                    secs: limit.as_secs(),
+                });
+            }
+        };
+        match outcome {
             Ok(value) => {
                 self.breaker.record(true);
                 Ok(Some(value))
             }
-            Err(object_store::Error::NotFound { .. }) => {
+            Err(object_store::Error::NotFound { .. }) if what != "upload" => {
                 self.breaker.record(true);
                 Ok(None)
             }
@@ -153,7 +178,7 @@ impl Remote {
                 tracing::warn!(store = %self.shown, key, error = %e, "object storage {what} failed");
                 Err(OutboundError::Transport {
                     dependency: DEPENDENCY,
-                    message: format!("{what} of {key} failed: {e}"),
+                    message: format!("{what} of {key} failed (the log has the details)"),
                 })
             }
         }
@@ -162,21 +187,34 @@ impl Remote {
     /// Sends the file at `local` to `key`, replacing what was there.
     pub async fn upload(&self, key: &str, local: &Path) -> Result<(), OutboundError> {
         let location = Key::from(key);
-        let local_error = |e: std::io::Error| OutboundError::Transport {
-            dependency: DEPENDENCY,
-            message: format!("{} could not be read for upload: {e}", local.display()),
+        let local_error = |e: std::io::Error| {
+            tracing::error!(path = %local.display(), error = %e, "file not readable for upload");
+            OutboundError::Transport {
+                dependency: DEPENDENCY,
+                message: format!("upload of {key} failed: the file could not be read"),
+            }
         };
         let mut file = tokio::fs::File::open(local).await.map_err(local_error)?;
         let size = file.metadata().await.map_err(local_error)?.len();
         if size <= PART_BYTES as u64 {
             let mut body = Vec::with_capacity(size as usize);
             file.read_to_end(&mut body).await.map_err(local_error)?;
-            self.call("upload", key, self.store.put(&location, body.into()))
-                .await?;
+            self.call(
+                "upload",
+                key,
+                REQUEST_TIMEOUT,
+                self.store.put(&location, body.into()),
+            )
+            .await?;
             return Ok(());
         }
         let Some(upload) = self
-            .call("upload", key, self.store.put_multipart(&location))
+            .call(
+                "upload",
+                key,
+                LOOKUP_TIMEOUT,
+                self.store.put_multipart(&location),
+            )
             .await?
         else {
             return Err(OutboundError::Transport {
@@ -186,21 +224,29 @@ impl Remote {
         };
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
         let mut buffer = vec![0u8; 1024 * 1024];
+        // The parts' outcome is counted once, by `finish` (or the failure here).
         let sent: Result<(), OutboundError> = async {
             loop {
                 let read = file.read(&mut buffer).await.map_err(local_error)?;
                 if read == 0 {
                     return Ok(());
                 }
-                self.call("upload", key, writer.wait_for_capacity(PARTS_IN_FLIGHT))
-                    .await?;
+                if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
+                    self.breaker.record(false);
+                    tracing::warn!(store = %self.shown, key, error = %e, "object storage upload failed");
+                    return Err(OutboundError::Transport {
+                        dependency: DEPENDENCY,
+                        message: format!("upload of {key} failed (the log has the details)"),
+                    });
+                }
                 writer.write(&buffer[..read]);
             }
         }
         .await;
         match sent {
             Ok(()) => {
-                self.call("upload", key, writer.finish()).await?;
+                self.call("upload", key, REQUEST_TIMEOUT, writer.finish())
+                    .await?;
                 Ok(())
             }
             Err(e) => {
@@ -216,7 +262,12 @@ impl Remote {
     /// never sees half a file); false when the bucket has no such object.
     pub async fn download(&self, key: &str, local: &Path) -> Result<bool, OutboundError> {
         let Some(found) = self
-            .call("download", key, self.store.get(&Key::from(key)))
+            .call(
+                "download",
+                key,
+                LOOKUP_TIMEOUT,
+                self.store.get(&Key::from(key)),
+            )
             .await?
         else {
             return Ok(false);
@@ -228,29 +279,39 @@ impl Remote {
         ));
         let written = async {
             if let Some(dir) = part.parent() {
-                tokio::fs::create_dir_all(dir).await?;
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| (false, e))?;
             }
-            let mut out = tokio::fs::File::create(&part).await?;
+            let mut out = tokio::fs::File::create(&part)
+                .await
+                .map_err(|e| (false, e))?;
             let mut stream = found.into_stream();
             while let Some(chunk) = stream.next().await {
-                out.write_all(&chunk.map_err(std::io::Error::other)?)
-                    .await?;
+                // A broken body is the bucket's failure; a failed write, ours.
+                let chunk = chunk.map_err(|e| (true, std::io::Error::other(e)))?;
+                out.write_all(&chunk).await.map_err(|e| (false, e))?;
             }
-            out.flush().await?;
-            out.sync_all().await?;
-            tokio::fs::rename(&part, local).await
+            out.flush().await.map_err(|e| (false, e))?;
+            out.sync_all().await.map_err(|e| (false, e))?;
+            tokio::fs::rename(&part, local)
+                .await
+                .map_err(|e| (false, e))
         }
         .await;
-        if let Err(e) = written {
+        if let Err((remote, e)) = written {
             if let Err(cleanup) = tokio::fs::remove_file(&part).await
                 && cleanup.kind() != std::io::ErrorKind::NotFound
             {
                 tracing::warn!(path = %part.display(), error = %cleanup, "partial download not removed");
             }
-            self.breaker.record(false);
+            if remote {
+                self.breaker.record(false);
+            }
+            tracing::error!(key, path = %local.display(), error = %e, "download from object storage failed");
             return Err(OutboundError::Transport {
                 dependency: DEPENDENCY,
-                message: format!("download of {key} failed: {e}"),
+                message: format!("download of {key} failed (the log has the details)"),
             });
         }
         Ok(true)
@@ -258,38 +319,81 @@ impl Remote {
 
     /// Whether `key` is stored.
     pub async fn exists(&self, key: &str) -> Result<bool, OutboundError> {
-        Ok(self
-            .call("lookup", key, self.store.head(&Key::from(key)))
-            .await?
-            .is_some())
+        Ok(self.head(key).await?.is_some())
+    }
+
+    /// What is stored at `key`, or `None` when nothing is.
+    pub async fn head(&self, key: &str) -> Result<Option<Stored>, OutboundError> {
+        let found = self
+            .call(
+                "lookup",
+                key,
+                LOOKUP_TIMEOUT,
+                self.store.head(&Key::from(key)),
+            )
+            .await?;
+        Ok(found.map(|meta| Stored {
+            size: meta.size,
+            e_tag: meta.e_tag,
+            last_modified: time::OffsetDateTime::from_unix_timestamp(
+                meta.last_modified.timestamp(),
+            )
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+        }))
+    }
+
+    /// Whether the bucket answers and takes writes (for `/readyz`): a lookup of
+    /// a marker object, written when missing. A missing bucket fails the write.
+    pub async fn check(&self) -> Result<(), OutboundError> {
+        if self.exists(READINESS_KEY).await? {
+            return Ok(());
+        }
+        self.call(
+            "upload",
+            READINESS_KEY,
+            LOOKUP_TIMEOUT,
+            self.store
+                .put(&Key::from(READINESS_KEY), Bytes::from_static(b"ok").into()),
+        )
+        .await
+        .map(drop)
     }
 
     /// Deletes `key`; a missing object is already deleted.
     pub async fn remove(&self, key: &str) -> Result<(), OutboundError> {
-        self.call("delete", key, self.store.delete(&Key::from(key)))
-            .await
-            .map(drop)
+        self.call(
+            "delete",
+            key,
+            LOOKUP_TIMEOUT,
+            self.store.delete(&Key::from(key)),
+        )
+        .await
+        .map(drop)
     }
 
     /// Deletes every object under `prefix/`.
     pub async fn remove_prefix(&self, prefix: &str) -> Result<(), OutboundError> {
         let location = Key::from(prefix);
-        let listed: Vec<object_store::Result<object_store::ObjectMeta>> =
-            self.store.list(Some(&location)).collect().await;
-        for meta in listed {
-            let meta = self
-                .call("listing", prefix, std::future::ready(meta))
-                .await?;
-            if let Some(meta) = meta {
-                self.remove(meta.location.as_ref()).await?;
-            }
+        let listed = self
+            .call("listing", prefix, LOOKUP_TIMEOUT, async {
+                let mut keys = Vec::new();
+                let mut stream = self.store.list(Some(&location));
+                while let Some(meta) = stream.next().await {
+                    keys.push(meta?.location);
+                }
+                Ok(keys)
+            })
+            .await?
+            .unwrap_or_default();
+        for key in listed {
+            self.remove(key.as_ref()).await?;
         }
         Ok(())
     }
 
-    /// Opens `key` for reading: `range` (inclusive start, exclusive end) or all of
-    /// it. `None` when the object is missing; an unsatisfiable range is the
-    /// caller's to refuse (it gets the size from [`Remote::size`]).
+    /// Opens `key` for reading: `range` (start inclusive, end exclusive, within
+    /// the object) or all of it; `None` when the object is missing. The answer
+    /// must start within the lookup timeout; the body may take the request's.
     pub async fn open(
         &self,
         key: &str,
@@ -300,31 +404,22 @@ impl Remote {
             ..GetOptions::default()
         };
         let Some(found) = self
-            .call("read", key, self.store.get_opts(&Key::from(key), options))
+            .call(
+                "read",
+                key,
+                LOOKUP_TIMEOUT,
+                self.store.get_opts(&Key::from(key), options),
+            )
             .await?
         else {
             return Ok(None);
         };
-        let last_modified =
-            time::OffsetDateTime::from_unix_timestamp(found.meta.last_modified.timestamp())
-                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
         Ok(Some(Opened {
-            size: found.meta.size,
             range: found.range.clone(),
-            e_tag: found.meta.e_tag.clone(),
-            last_modified,
             stream: found
                 .into_stream()
                 .map(|chunk| chunk.map_err(std::io::Error::other))
                 .boxed(),
         }))
-    }
-
-    /// The size of `key`, or `None` when it is missing.
-    pub async fn size(&self, key: &str) -> Result<Option<u64>, OutboundError> {
-        Ok(self
-            .call("lookup", key, self.store.head(&Key::from(key)))
-            .await?
-            .map(|meta| meta.size))
     }
 }

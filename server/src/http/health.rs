@@ -47,7 +47,7 @@ pub async fn readyz(State(state): State<HealthState>) -> (StatusCode, Json<Value
             "down: rate limits are counted per process until it answers again".into(),
         );
     }
-    if !titan::db::changes::listening() {
+    if !titan::db::changes::listening() || !titan::change_fanout::hearing() {
         // Other replicas' changes (promotions, sign-outs) reach this one only
         // when its caches expire.
         answer.insert(
@@ -56,8 +56,15 @@ pub async fn readyz(State(state): State<HealthState>) -> (StatusCode, Json<Value
         );
     }
     if let Some(remote) = &state.media {
-        // A lookup of a name nothing uses: any answer, even "not found", is up.
-        if let Err(e) = remote.exists(READINESS_KEY).await {
+        let checked = tokio::time::timeout(MEDIA_CHECK, remote.check())
+            .await
+            .unwrap_or_else(|_| {
+                Err(titan::outbound::OutboundError::Timeout {
+                    dependency: "object storage",
+                    secs: MEDIA_CHECK.as_secs(),
+                })
+            });
+        if let Err(e) = checked {
             tracing::warn!(error = %e, "readiness: object storage not answering");
             answer.insert(
                 "media".into(),
@@ -74,5 +81,5 @@ pub async fn readyz(State(state): State<HealthState>) -> (StatusCode, Json<Value
     (StatusCode::OK, Json(Value::Object(answer)))
 }
 
-/// The object `/readyz` looks up in the bucket.
-const READINESS_KEY: &str = ".titan-readiness";
+/// Longest `/readyz` waits for the bucket: a probe must answer quickly.
+const MEDIA_CHECK: std::time::Duration = std::time::Duration::from_secs(2);

@@ -1,6 +1,7 @@
 //! Job outputs: played in the page and downloaded, with HTTP Range, only by their
 //! owner and admins.
 
+use super::stored_media::Source;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -45,7 +46,8 @@ pub async fn job_file(
         .query()
         .is_some_and(|q| q.split('&').any(|p| p == "download=1"));
     let path = jobs.media.job_dir(id).join(&name);
-    let mut response = super::stored_media::serve(&jobs.media, &path, request, "job output").await;
+    let mut response =
+        super::stored_media::serve(&jobs.media, &path, Source::Bucket, request, "job output").await;
     if download && let Ok(value) = format!("attachment; filename=\"titan-job-{id}-{name}\"").parse()
     {
         response
@@ -127,7 +129,8 @@ pub async fn asset_still(
             return (StatusCode::NOT_FOUND, "This clip has no still.").into_response();
         }
     }
-    let mut response = super::stored_media::serve(media, &still, request, "clip still").await;
+    let mut response =
+        super::stored_media::serve(media, &still, Source::CopyFirst, request, "clip still").await;
     if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
         response.headers_mut().insert(
             axum::http::header::CACHE_CONTROL,

@@ -281,13 +281,11 @@ pub(crate) fn extension(name: &str) -> String {
         .unwrap_or_else(|| "bin".into())
 }
 
-/// A unique, sortable temporary name.
+/// A unique, sortable temporary name: a ULID (time and 80 random bits), so
+/// processes sharing a bucket (containers often all run as pid 1) never pick the
+/// same one.
 fn ulid_like() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("{nanos}-{}", std::process::id())
+    ulid::Ulid::generate().to_string()
 }
 
 #[cfg(test)]

@@ -10,15 +10,36 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use titan::media::MediaStore;
+use titan::media::{MediaStore, Stored};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
+/// Where a file is read from when media is kept in a bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// This process's copy when it has one: files whose name never changes
+    /// meaning (clips, their stills).
+    CopyFirst,
+    /// Always the bucket: job outputs, whose directory name (the job id) can
+    /// come back after a deletion.
+    Bucket,
+}
+
 /// Serves `local` (a path under the media directory) for `request`; `what`
 /// names the file in logs and messages.
-pub async fn serve(media: &MediaStore, local: &Path, request: Request, what: &str) -> Response {
+pub async fn serve(
+    media: &MediaStore,
+    local: &Path,
+    source: Source,
+    request: Request,
+    what: &str,
+) -> Response {
     let remote = match media.remote() {
-        Some(remote) if !tokio::fs::try_exists(local).await.unwrap_or(false) => remote,
+        Some(remote)
+            if source == Source::Bucket || !tokio::fs::try_exists(local).await.unwrap_or(false) =>
+        {
+            remote
+        }
         _ => return serve_local(local, request, what).await,
     };
     let key = match media.key_of(local) {
@@ -41,11 +62,20 @@ pub async fn serve(media: &MediaStore, local: &Path, request: Request, what: &st
         )
             .into_response()
     };
-    let size = match remote.size(&key).await {
-        Ok(Some(size)) => size,
+    let stored = match remote.head(&key).await {
+        Ok(Some(stored)) => stored,
         Ok(None) => return (StatusCode::NOT_FOUND, "No such file.").into_response(),
         Err(e) => return unavailable(&e),
     };
+    if let (Some(tag), Some(asked)) = (&stored.e_tag, request.headers().get(header::IF_NONE_MATCH))
+        && asked.as_bytes() == tag.as_bytes()
+    {
+        let mut headers = HeaderMap::new();
+        describe(&mut headers, local, &stored, 0..stored.size);
+        headers.remove(header::CONTENT_LENGTH);
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    let size = stored.size;
     let asked = match request.headers().get(header::RANGE) {
         Some(value) => parse_range(value.to_str().unwrap_or_default(), size),
         None => Asked::Whole,
@@ -61,36 +91,43 @@ pub async fn serve(media: &MediaStore, local: &Path, request: Request, what: &st
                 .into_response();
         }
     };
-    let opened = match remote.open(&key, range.clone()).await {
-        Ok(Some(opened)) => opened,
-        Ok(None) => return (StatusCode::NOT_FOUND, "No such file.").into_response(),
-        Err(e) => return unavailable(&e),
-    };
-    if let (Some(tag), Some(asked)) = (&opened.e_tag, request.headers().get(header::IF_NONE_MATCH))
-        && asked.as_bytes() == tag.as_bytes()
-    {
-        return StatusCode::NOT_MODIFIED.into_response();
-    }
-    let mut headers = HeaderMap::new();
-    describe(&mut headers, local, &opened);
     let status = if range.is_some() {
-        let Range { start, end } = opened.range;
-        let value = format!("bytes {start}-{}/{}", end.saturating_sub(1), opened.size);
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(header::CONTENT_RANGE, value);
-        }
         StatusCode::PARTIAL_CONTENT
     } else {
         StatusCode::OK
     };
-    let mut response = Response::new(Body::from_stream(opened.stream));
+    let sent = range.clone().unwrap_or(0..size);
+    let mut headers = HeaderMap::new();
+    describe(&mut headers, local, &stored, sent.clone());
+    if range.is_some() {
+        let value = format!("bytes {}-{}/{size}", sent.start, sent.end.saturating_sub(1));
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(header::CONTENT_RANGE, value);
+        }
+    }
+    // A HEAD learns everything from the lookup: no read is started.
+    let body = if request.method() == axum::http::Method::HEAD || sent.is_empty() {
+        Body::empty()
+    } else {
+        match remote.open(&key, range).await {
+            Ok(Some(opened)) if opened.range == sent => Body::from_stream(opened.stream),
+            Ok(Some(opened)) => {
+                // Replaced between the lookup and the read: the lengths would lie.
+                tracing::warn!(key, expected = ?sent, got = ?opened.range, "stored file changed while served");
+                return unavailable(&"the file changed while it was read");
+            }
+            Ok(None) => return (StatusCode::NOT_FOUND, "No such file.").into_response(),
+            Err(e) => return unavailable(&e),
+        }
+    };
+    let mut response = Response::new(body);
     *response.status_mut() = status;
     *response.headers_mut() = headers;
     response
 }
 
-/// The headers a stored file is sent with: type, length, validators.
-fn describe(headers: &mut HeaderMap, local: &Path, opened: &titan::media::Opened) {
+/// The headers a stored file is sent with: type, length of `sent`, validators.
+fn describe(headers: &mut HeaderMap, local: &Path, stored: &Stored, sent: Range<u64>) {
     let mime = mime_guess::from_path(local).first_or_octet_stream();
     if let Ok(value) = HeaderValue::from_str(mime.as_ref()) {
         headers.insert(header::CONTENT_TYPE, value);
@@ -98,16 +135,16 @@ fn describe(headers: &mut HeaderMap, local: &Path, opened: &titan::media::Opened
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     headers.insert(
         header::CONTENT_LENGTH,
-        HeaderValue::from(opened.range.end - opened.range.start),
+        HeaderValue::from(sent.end - sent.start),
     );
-    if let Some(value) = opened
+    if let Some(value) = stored
         .e_tag
         .as_deref()
         .and_then(|tag| HeaderValue::from_str(tag).ok())
     {
         headers.insert(header::ETAG, value);
     }
-    let modified = std::time::SystemTime::from(opened.last_modified);
+    let modified = std::time::SystemTime::from(stored.last_modified);
     if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(modified)) {
         headers.insert(header::LAST_MODIFIED, value);
     }

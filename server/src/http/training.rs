@@ -59,7 +59,7 @@ pub async fn upload_training_data(State(state): State<UploadState>, request: Req
                 tracing::error!(error = %e, "training upload not stored");
                 return Err(Refusal::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    format!("file: could not be stored ({e}); try again in a moment"),
+                    "file: could not be stored (the file store is not answering); try again in a moment",
                 ));
             }
             // The file counts against the workspace's stored bytes until its job

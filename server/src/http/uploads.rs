@@ -123,7 +123,7 @@ async fn keep(
         tracing::error!(asset_id = id, user_id = user.id, error = %e, "upload not stored");
         return Err(Refusal::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            format!("file: could not be stored ({e}); try again in a moment"),
+            "file: could not be stored (the file store is not answering); try again in a moment",
         ));
     }
     if let Err(e) = assets::complete(&state.jobs.db, id, &info, &file).await {
