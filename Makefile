@@ -73,7 +73,7 @@ bench-dashboard: setup
 # handler for scale; on SQLite and on a throw-away PostgreSQL; release mode.
 bench-predict: setup
 	cargo build --release --quiet -p titan-server --example bench_predict
-	scripts/with-postgres.sh sh -c 'TITAN_BENCH_POSTGRES_URL=$$TITAN_TEST_POSTGRES_URL target/release/examples/bench_predict'
+	scripts/with-postgres.sh scripts/with-redis.sh sh -c 'TITAN_BENCH_POSTGRES_URL=$$TITAN_TEST_POSTGRES_URL TITAN_BENCH_REDIS_URL=$$TITAN_TEST_REDIS_URL target/release/examples/bench_predict'
 
 # Two web replicas (release binary) on PostgreSQL + Redis, 500 connections for
 # 60 s on pages, predictions, choose and events: requests/s, p99, errors (target 0).

@@ -37,8 +37,10 @@ pub fn require_admin() -> AppResult<SessionUser> {
 }
 
 /// Shared server state.
-pub fn state() -> AppResult<AppState> {
-    use_context::<AppState>().ok_or_else(|| internal("AppState missing from context"))
+pub fn state() -> AppResult<std::sync::Arc<AppState>> {
+    // Shared, not copied: every request's context holds the same state.
+    use_context::<std::sync::Arc<AppState>>()
+        .ok_or_else(|| internal("AppState missing from context"))
 }
 
 /// The tower-sessions session of this request.

@@ -7,7 +7,8 @@
 //! handler's requests/s on the same machine for scale, and the prediction log's
 //! account: rows written must equal predictions answered, none dropped. On
 //! SQLite, and on PostgreSQL too when `TITAN_BENCH_POSTGRES_URL` names a server
-//! it may create a database on (`make bench-predict` starts a throw-away one).
+//! it may create a database on, with Redis when `TITAN_BENCH_REDIS_URL` names one
+//! (`make bench-predict` starts throw-away ones of both).
 //! Load comes from `wrk` (Debian's package) in its own process.
 //! Target on a 2-core machine: ≥ 12,600 predictions/s.
 
@@ -112,11 +113,11 @@ async fn database_url(dir: &std::path::Path, postgres: Option<&str>) -> String {
     }
 }
 
-async fn run(label: &str, postgres: Option<&str>) {
+async fn run(label: &str, postgres: Option<&str>, redis: Option<&str>) {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_url = database_url(dir.path(), postgres).await;
     let media = dir.path().join("media").display().to_string();
-    let config = Cli::parse_from([
+    let mut args = vec![
         "titan-server",
         "--addr",
         "127.0.0.1:0",
@@ -134,8 +135,12 @@ async fn run(label: &str, postgres: Option<&str>) {
         "10000000",
         "--api-key-burst",
         "10000000",
-    ])
-    .config;
+    ];
+    // With Redis, every REST call also counts against the key's shared limit.
+    if let Some(url) = redis {
+        args.extend(["--redis-url", url]);
+    }
+    let config = Cli::parse_from(args).config;
     let db = titan_server::open_database(&config)
         .await
         .expect("database");
@@ -277,9 +282,11 @@ async fn main() {
         dir.path(),
     );
     bare.abort();
-    run("SQLite", None).await;
+    run("SQLite", None, None).await;
+    let redis = std::env::var("TITAN_BENCH_REDIS_URL").ok();
     match std::env::var("TITAN_BENCH_POSTGRES_URL") {
-        Ok(url) => run("PostgreSQL", Some(&url)).await,
+        Ok(url) if redis.is_some() => run("PostgreSQL + Redis", Some(&url), redis.as_deref()).await,
+        Ok(url) => run("PostgreSQL", Some(&url), None).await,
         Err(_) => println!("PostgreSQL: skipped (set TITAN_BENCH_POSTGRES_URL)"),
     }
     println!(

@@ -14,6 +14,9 @@ pub mod session_store;
 pub mod shared_limits;
 pub mod telemetry;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use axum::serve::ListenerExt;
 use config::Config;
 use std::net::SocketAddr;

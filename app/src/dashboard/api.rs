@@ -51,7 +51,7 @@ pub async fn analytics_data(query: DashboardQuery) -> AppResult<AnalyticsPageDat
     use titan::analytics;
     let user = require_user()?;
     let parsed = parse(&query)?;
-    let db = state()?.db;
+    let db = state()?.db.clone();
     let ws = user.workspace_id;
     let filter = &parsed.filter;
     let (kpis, series, table, campaigns) = tokio::try_join!(
@@ -92,7 +92,7 @@ pub async fn overview_data(query: DashboardQuery) -> AppResult<OverviewPageData>
         ..Default::default()
     };
     let parsed = parse(&query)?;
-    let db = state()?.db;
+    let db = state()?.db.clone();
     let ws = user.workspace_id;
     let filter = &parsed.filter;
     let (kpis, series, (top, bottom), open_alerts, active_jobs) = tokio::try_join!(

@@ -84,7 +84,7 @@ pub fn router(
             .with_cache(session_cache);
     let experiments = titan::experiments::Experiments::new(db.clone());
     let api_keys = titan::api_keys::ApiKeys::new(db.clone());
-    let app_state = AppState {
+    let app_state = Arc::new(AppState {
         db: db.clone(),
         sign_in,
         jobs: jobs.clone(),
@@ -92,7 +92,7 @@ pub fn router(
         api_keys: api_keys.clone(),
         integrations: integrations.clone(),
         ctr: ctr.clone(),
-    };
+    });
     let static_files = assets::router(&leptos_options.site_root, leptos_options.hash_files);
     let routes = generate_route_list(App);
     let pages = Router::new()
