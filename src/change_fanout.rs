@@ -1,7 +1,8 @@
 //! Changes announced over Redis pub/sub when `REDIS_URL` is set, so every process
 //! hears at once what another changed: a job's progress or state (live job
 //! streams wake), the model registry (cached champions drop), who may do what
-//! (cached sessions, users and API keys drop).
+//! (cached sessions, users and API keys drop), an experiment (the `choose`
+//! snapshots drop).
 //!
 //! Published once per change kind and burst: a change signals
 //! [`announce`], and one task per process publishes the kinds pending at most
@@ -36,16 +37,24 @@ pub enum Topic {
     Registry,
     Accounts,
     Jobs,
+    /// An experiment's arms, status or split (`choose` snapshots drop).
+    Experiments,
 }
 
 impl Topic {
-    const ALL: [Topic; 3] = [Topic::Registry, Topic::Accounts, Topic::Jobs];
+    const ALL: [Topic; 4] = [
+        Topic::Registry,
+        Topic::Accounts,
+        Topic::Jobs,
+        Topic::Experiments,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Topic::Registry => "registry",
             Topic::Accounts => "accounts",
             Topic::Jobs => "jobs",
+            Topic::Experiments => "experiments",
         }
     }
 
@@ -54,7 +63,8 @@ impl Topic {
     }
 }
 
-static PENDING: [AtomicBool; 3] = [
+static PENDING: [AtomicBool; 4] = [
+    AtomicBool::new(false),
     AtomicBool::new(false),
     AtomicBool::new(false),
     AtomicBool::new(false),
@@ -242,7 +252,7 @@ mod tests {
         assert_eq!(from_other("no-space"), None);
         assert_eq!(
             Topic::ALL.map(Topic::as_str),
-            ["registry", "accounts", "jobs"]
+            ["registry", "accounts", "jobs", "experiments"]
         );
     }
 }

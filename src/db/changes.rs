@@ -55,6 +55,7 @@ pub fn heard(payload: &str) {
         "registry" => crate::ml::champion_cache::registry_changed_elsewhere(),
         "accounts" => crate::accounts::changes::accounts_changed_elsewhere(),
         "jobs" => wake_job_streams(),
+        "experiments" => crate::experiments::choose::experiments_changed_elsewhere(),
         other => tracing::debug!(payload = other, "unknown change announcement"),
     }
 }
@@ -85,6 +86,7 @@ pub fn listen(db: &Db, stop: CancellationToken) {
                 heard("registry");
                 heard("accounts");
                 heard("jobs");
+                heard("experiments");
                 loop {
                     // `None`: the connection was lost (a terminated backend, a
                     // proxy's idle timeout); the next call connects and listens
@@ -99,6 +101,7 @@ pub fn listen(db: &Db, stop: CancellationToken) {
                             heard("registry");
                             heard("accounts");
                             heard("jobs");
+                            heard("experiments");
                         }
                     }
                 }

@@ -3,8 +3,9 @@
 //! Ad servers call `choose` for every impression, so it never reads the database:
 //! each running experiment's current split is kept as a ready [`Chooser`] with the
 //! arm ids, loaded on first use and dropped whenever this process changes the
-//! experiment (start, apply, stop, arms). A change made by another process is
-//! picked up within [`SNAPSHOT_TTL`].
+//! experiment (start, apply, stop, arms). Another process's change drops them
+//! at once when it is announced (Redis, [`crate::change_fanout`]), and within
+//! [`SNAPSHOT_TTL`] otherwise.
 
 use super::engine::choose::Chooser;
 use super::store;
@@ -13,11 +14,21 @@ use crate::error::{Error, Result};
 use crate::on_pool;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 /// How long a loaded split is served before it is read again.
 pub const SNAPSHOT_TTL: Duration = Duration::from_secs(5);
+
+/// Moves when another process announces an experiment change: every snapshot
+/// loaded before is stale.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Another process changed an experiment (which one is not said).
+pub fn experiments_changed_elsewhere() {
+    GENERATION.fetch_add(1, Ordering::Release);
+}
 
 /// The arm to serve.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +47,16 @@ pub struct Snapshot {
     pub arms: Vec<(i64, i64)>,
     chooser: Option<Chooser>,
     loaded: Instant,
+    /// [`GENERATION`] when it was loaded.
+    generation: u64,
+}
+
+impl Snapshot {
+    /// Still servable: young enough, and no change announced since it loaded.
+    fn fresh(&self) -> bool {
+        self.loaded.elapsed() < SNAPSHOT_TTL
+            && self.generation == GENERATION.load(Ordering::Acquire)
+    }
 }
 
 impl Snapshot {
@@ -65,9 +86,7 @@ impl Snapshots {
     pub async fn get(&self, db: &Db, id: i64) -> Result<Arc<Snapshot>> {
         let cached = {
             let map = self.map.read().unwrap_or_else(|p| p.into_inner());
-            map.get(&id)
-                .filter(|s| s.loaded.elapsed() < SNAPSHOT_TTL)
-                .cloned()
+            map.get(&id).filter(|s| s.fresh()).cloned()
         };
         if let Some(snapshot) = cached {
             return Ok(snapshot);
@@ -78,14 +97,18 @@ impl Snapshots {
         Ok(snapshot)
     }
 
-    /// Drops experiment `id`'s snapshot after a change.
+    /// Drops experiment `id`'s snapshot after a change, here and (announced)
+    /// in the other processes.
     pub fn forget(&self, id: i64) {
         let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
         map.remove(&id);
+        crate::change_fanout::announce(crate::change_fanout::Topic::Experiments);
     }
 }
 
 async fn load(db: &Db, id: i64) -> Result<Snapshot> {
+    // Read before the rows: a change announced during the load leaves it stale.
+    let generation = GENERATION.load(Ordering::Acquire);
     let head: Option<(i64, String, Option<i64>)> = on_pool!(db, pool => sqlx::query_as(
         "SELECT workspace_id, status, started_at FROM experiments WHERE id = $1")
         .bind(id)
@@ -117,5 +140,27 @@ async fn load(db: &Db, id: i64) -> Result<Snapshot> {
         arms: pairs,
         chooser,
         loaded: Instant::now(),
+        generation,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_announced_change_makes_every_loaded_snapshot_stale() {
+        let snapshot = Snapshot {
+            workspace_id: 1,
+            running: true,
+            started_at: 0,
+            arms: vec![(1, 1)],
+            chooser: None,
+            loaded: Instant::now(),
+            generation: GENERATION.load(Ordering::Acquire),
+        };
+        assert!(snapshot.fresh());
+        experiments_changed_elsewhere();
+        assert!(!snapshot.fresh());
+    }
 }
