@@ -229,21 +229,5 @@ async fn replicas_hear_promotions_sign_outs_and_job_changes_of_each_other_at_onc
     );
 
     // Another sign-in, known to B's cache; signed out on A, it is gone on B too.
-    let cookie = session_cookie(&a, ADMIN).await;
-    assert_eq!(me(&b, &cookie).await, 200);
-    let logout = reqwest::Client::new()
-        .post(format!("{a}/api/auth/logout"))
-        .header("accept", "application/json")
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(logout.status(), 200);
-    assert!(
-        within(Duration::from_secs(1), || async {
-            me(&b, &cookie).await != 200
-        })
-        .await,
-        "B still honoured the session a second after it was signed out on A"
-    );
+    signed_out_on_a_is_refused_on_b(&a, &b, ADMIN, Duration::from_secs(1)).await;
 }

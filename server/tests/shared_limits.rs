@@ -54,15 +54,6 @@ async fn burst(a: &str, b: &str, key: &str) -> Vec<u16> {
     statuses
 }
 
-async fn readiness(base: &str) -> Value {
-    reqwest::get(format!("{base}/readyz"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn replicas_share_rate_limits_in_redis_and_keep_serving_while_it_is_away() {
     let dir = tempfile::tempdir().unwrap();

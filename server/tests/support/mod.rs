@@ -510,3 +510,32 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A new session of `email`, used on B (so B caches it), signed out on A:
+/// refused on B within `limit`.
+pub async fn signed_out_on_a_is_refused_on_b(a: &str, b: &str, email: &str, limit: Duration) {
+    let cookie = session_cookie(a, email).await;
+    assert_eq!(me(b, &cookie).await, 200);
+    let logout = reqwest::Client::new()
+        .post(format!("{a}/api/auth/logout"))
+        .header("accept", "application/json")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 200);
+    assert!(
+        within(limit, || async { me(b, &cookie).await != 200 }).await,
+        "B still honoured a session {limit:?} after it was signed out on A"
+    );
+}
+
+/// `/readyz` of `base`.
+pub async fn readiness(base: &str) -> Value {
+    reqwest::get(format!("{base}/readyz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
