@@ -117,6 +117,48 @@ async fn replicas_and_workers_share_media_through_object_storage_and_ride_out_re
     // carry the announcement (B's cache would keep the session a minute).
     signed_out_on_a_is_refused_on_b(&a, &b, ADMIN, Duration::from_secs(1)).await;
 
+    // So does an API key revoked on A (B caches keys for 10 s).
+    let made: Value = call(
+        &client,
+        &a,
+        "admin/api-keys/create",
+        &[("name", "script"), ("scopes[0]", "read")],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let key = made["secret"].as_str().unwrap().to_owned();
+    let with_key = |base: String| {
+        let key = key.clone();
+        async move {
+            reqwest::Client::new()
+                .get(format!("{base}/api/v1/campaigns"))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(with_key(b.clone()).await, 200);
+    let revoked = call(
+        &client,
+        &a,
+        "admin/api-keys/revoke",
+        &[("key_id", &made["key"]["id"].to_string())],
+    )
+    .await;
+    assert_eq!(revoked.status(), 200);
+    assert!(
+        within(Duration::from_secs(1), || async {
+            with_key(b.clone()).await == 401
+        })
+        .await,
+        "B still took a key a second after it was revoked on A"
+    );
+
     // Uploaded through A: kept in the bucket, its still served by B.
     let asset_id = upload_clip(&client, &a, dir.path(), 8).await;
     let clip_key = format!("media/assets/{asset_id}.mp4");

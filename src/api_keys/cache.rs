@@ -217,6 +217,9 @@ impl ApiKeys {
     pub async fn revoke(&self, admin: &SessionUser, id: i64) -> Result<()> {
         let prefix = revoke_row(&self.db, admin, id).await?;
         self.forget(&prefix);
+        // Other processes' caches may hold the key (PostgreSQL's trigger tells
+        // them too; processes sharing a SQLite file only hear it through Redis).
+        crate::change_fanout::announce(crate::change_fanout::Topic::Accounts);
         Ok(())
     }
 }
