@@ -118,17 +118,7 @@ async fn replicas_and_workers_share_media_through_object_storage_and_ride_out_re
     signed_out_on_a_is_refused_on_b(&a, &b, ADMIN, Duration::from_secs(1)).await;
 
     // So does an API key revoked on A (B caches keys for 10 s).
-    let made: Value = call(
-        &client,
-        &a,
-        "admin/api-keys/create",
-        &[("name", "script"), ("scopes[0]", "read")],
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let key = made["secret"].as_str().unwrap().to_owned();
+    let (key_id, key) = create_read_key(&client, &a).await;
     let with_key = |base: String| {
         let key = key.clone();
         async move {
@@ -143,13 +133,7 @@ async fn replicas_and_workers_share_media_through_object_storage_and_ride_out_re
         }
     };
     assert_eq!(with_key(b.clone()).await, 200);
-    let revoked = call(
-        &client,
-        &a,
-        "admin/api-keys/revoke",
-        &[("key_id", &made["key"]["id"].to_string())],
-    )
-    .await;
+    let revoked = call(&client, &a, "admin/api-keys/revoke", &[("key_id", &key_id)]).await;
     assert_eq!(revoked.status(), 200);
     assert!(
         within(Duration::from_secs(1), || async {

@@ -7,7 +7,6 @@
 
 mod support;
 
-use serde_json::Value;
 
 use std::time::{Duration, Instant};
 use support::*;
@@ -87,17 +86,7 @@ async fn replicas_share_rate_limits_in_redis_and_keep_serving_while_it_is_away()
     let mut replica_b = Server::new(env(port_b));
     replica_b.start();
     wait_ready(&client, &b).await;
-    let made: Value = call(
-        &client,
-        &a,
-        "admin/api-keys/create",
-        &[("name", "script"), ("scopes[0]", "read")],
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let key = made["secret"].as_str().unwrap().to_owned();
+    let (_, key) = create_read_key(&client, &a).await;
 
     // Shared: RATE calls pass over both replicas together, the next is refused.
     let statuses = burst(&a, &b, &key).await;

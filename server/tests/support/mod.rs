@@ -39,10 +39,7 @@ impl Server {
 
     /// SIGKILL: no shutdown code runs.
     pub fn kill_9(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().expect("kill -9");
-            child.wait().expect("reap");
-        }
+        stop_child(&mut self.child, "titan-server");
     }
 }
 
@@ -351,22 +348,12 @@ impl RedisServer {
             port,
             child: Some(child),
         };
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "redis-server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for_port(port, "redis-server");
         server
     }
 
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().expect("stop redis-server");
-            child.wait().expect("reap redis-server");
-        }
+        stop_child(&mut self.child, "redis-server");
     }
 }
 
@@ -414,14 +401,7 @@ impl S3Server {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("s3s-fs (scripts/setup.sh installs it)");
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "s3s-fs did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for_port(port, "s3s-fs");
         Self {
             port,
             root: root.to_owned(),
@@ -452,11 +432,47 @@ impl S3Server {
 
 impl Drop for S3Server {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().expect("stop s3s-fs");
-            child.wait().expect("reap s3s-fs");
-        }
+        stop_child(&mut self.child, "s3s-fs");
     }
+}
+
+/// Waits (10 s at most) until `what` accepts connections on loopback `port`.
+fn wait_for_port(port: u16, what: &str) {
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{what} did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// SIGKILL to the child in `slot`, if any, and reaps it.
+fn stop_child(slot: &mut Option<Child>, what: &str) {
+    if let Some(mut child) = slot.take() {
+        child.kill().unwrap_or_else(|e| panic!("stop {what}: {e}"));
+        child.wait().unwrap_or_else(|e| panic!("reap {what}: {e}"));
+    }
+}
+
+/// A new API key with the read scope, made by the admin signed in on
+/// `client` at `base`: (its id, the whole key).
+pub async fn create_read_key(client: &reqwest::Client, base: &str) -> (String, String) {
+    let made: Value = call(
+        client,
+        base,
+        "admin/api-keys/create",
+        &[("name", "script"), ("scopes[0]", "read")],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    (
+        made["key"]["id"].to_string(),
+        made["secret"].as_str().unwrap().to_owned(),
+    )
 }
 
 /// The cookies (`name=value; …`) of a new sign-in of `email` on `base`.
