@@ -7,7 +7,6 @@
 
 mod support;
 
-
 use std::time::{Duration, Instant};
 use support::*;
 
