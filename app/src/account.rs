@@ -12,7 +12,13 @@ const INPUT: &str = "mt-1 block w-full rounded border border-slate-300 bg-white 
 pub fn AccountPage() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
-    let done = move || matches!(action.value().get(), Some(Ok(())));
+    // The page is server-rendered: a change comes back as `?password=changed`.
+    let query = crate::query::use_query();
+    let done = move || {
+        error.get().is_none()
+            && (matches!(action.value().get(), Some(Ok(())))
+                || query.read().get_str("password") == Some("changed"))
+    };
     view! {
         <Title text="Your account" />
         <h1 class="mb-6 text-2xl font-semibold">"Your account"</h1>

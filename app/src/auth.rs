@@ -5,7 +5,6 @@ use crate::error::AppResult;
 use crate::ui::FormError;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 use titan::domain::SessionUser;
 
 /// Longest `next` kept; anything longer is no page of Titan's.
@@ -112,6 +111,8 @@ pub async fn change_password(
     titan::accounts::users::change_password(&state.db, user.id, new_password, keep.as_deref())
         .await?;
     tracing::info!(user_id = user.id, "password changed; other sessions ended");
+    // A form posted by the page itself comes back to say so.
+    leptos_axum::redirect("/account?password=changed");
     Ok(())
 }
 
@@ -124,7 +125,7 @@ pub async fn current_user() -> AppResult<SessionUser> {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
-    let query = use_query_map();
+    let query = crate::query::use_query();
     let next = move || query.read().get("next").unwrap_or_default();
     let password_set = move || query.read().get("password").as_deref() == Some("set");
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));

@@ -91,3 +91,120 @@ pub fn internal(detail: impl std::fmt::Display) -> AppError {
     tracing::error!(error = %detail, reference, "internal error");
     AppError::Internal(reference)
 }
+
+/// Whether the caller is a browser posting a page's form (it will follow the
+/// redirect back and render the next page), not a script reading the answer.
+pub fn is_form_post() -> bool {
+    use_context::<Parts>()
+        .and_then(|parts| {
+            parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false)
+}
+
+/// How long a [`flash`] waits for the page that shows it: the redirect after a
+/// form post follows at once; a value nobody took in time is dropped unseen.
+const FLASH_LIFETIME_SECS: u64 = 300;
+
+/// What [`flash`] keeps in the session: the value, for whom, and until when.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Flash {
+    user_id: i64,
+    expires_at: u64,
+    value: serde_json::Value,
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Keeps `value` for the next render of `page` in this session, once, and sends
+/// the browser there: how a page that posts plain forms shows what an action
+/// made and must show only once (a new API key, a set-password link). The value
+/// is for the signed-in user only and for [`FLASH_LIFETIME_SECS`]. Only for a
+/// browser's form post: a script gets the value in its answer, and nothing is
+/// left in its session.
+pub async fn flash<T: serde::Serialize>(key: &str, value: &T, page: &str) -> AppResult<()> {
+    if !is_form_post() {
+        return Ok(());
+    }
+    let kept = Flash {
+        user_id: require_user()?.id,
+        expires_at: now_secs() + FLASH_LIFETIME_SECS,
+        value: serde_json::to_value(value).map_err(internal)?,
+    };
+    session().await?.insert(key, kept).await.map_err(internal)?;
+    leptos_axum::redirect(page);
+    Ok(())
+}
+
+/// What this request took out of its session with [`take_flash`]: a page is
+/// rendered more than once per request (each pass runs its resources), and
+/// every pass must show the value the first one took.
+#[derive(Clone, Default)]
+pub struct RequestFlash(
+    std::sync::Arc<tokio::sync::Mutex<std::collections::HashMap<String, serde_json::Value>>>,
+);
+
+/// Middleware: a fresh [`RequestFlash`] in every request's extensions.
+pub async fn provide_request_flash(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    request.extensions_mut().insert(RequestFlash::default());
+    next.run(request).await
+}
+
+/// The value kept by [`flash`] under `key` for the signed-in user: removed from
+/// the session by the first read, and the same for every later read in this
+/// request.
+pub async fn take_flash<T: serde::de::DeserializeOwned>(key: &str) -> AppResult<Option<T>> {
+    let taken = use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<RequestFlash>().cloned())
+        .ok_or_else(|| internal("RequestFlash missing from the request's extensions"))?;
+    // Held while the session is read, so two passes cannot both miss.
+    let mut taken = taken.0.lock().await;
+    let value = match taken.get(key) {
+        Some(value) => value.clone(),
+        None => {
+            let value = take_from_session(key).await?;
+            taken.insert(key.to_owned(), value.clone());
+            value
+        }
+    };
+    if value.is_null() {
+        return Ok(None);
+    }
+    serde_json::from_value(value).map(Some).map_err(internal)
+}
+
+/// Removes the [`Flash`] under `key` from the session (a session without one is
+/// not written) and gives its value if it is this user's and still fresh, else
+/// null.
+async fn take_from_session(key: &str) -> AppResult<serde_json::Value> {
+    let session = session().await?;
+    let Some(kept) = session.get::<Flash>(key).await.map_err(internal)? else {
+        return Ok(serde_json::Value::Null);
+    };
+    session.remove_value(key).await.map_err(internal)?;
+    // Saved now: a streamed page reads this after the session layer has
+    // already saved the request's session.
+    session.save().await.map_err(internal)?;
+    let user_id = require_user()?.id;
+    if kept.user_id != user_id || kept.expires_at < now_secs() {
+        tracing::warn!(
+            user_id,
+            key,
+            "a flash for another user or past its time was dropped unseen"
+        );
+        return Ok(serde_json::Value::Null);
+    }
+    Ok(kept.value)
+}

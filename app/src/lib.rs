@@ -1,9 +1,12 @@
 //! Titan's user interface and the server functions behind it.
 //!
 //! Built twice by cargo-leptos: with `ssr` into the server binary, where server
-//! functions run and pages render to HTML, and with `hydrate` into wasm, where the
-//! same components take over the server-rendered page. Server functions are thin:
-//! check the caller (see [`guard`]), call the core, map the error.
+//! functions run and pages render to HTML, and with `hydrate` into wasm. Leptos
+//! islands: a page is server-rendered and works as HTML with plain forms; only
+//! the components marked `#[island]` (the parts that act in place or follow
+//! jobs live) are in the wasm and take over their part of the page, which keeps
+//! the browser's download small. Server functions are thin: check the caller
+//! (see [`guard`]), call the core, map the error.
 
 pub mod account;
 pub mod admin;
@@ -20,6 +23,7 @@ pub mod integrations;
 mod layout;
 mod pager;
 mod pages;
+mod query;
 pub mod renders;
 #[cfg(feature = "ssr")]
 pub mod security;
@@ -55,7 +59,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // The stylesheet's name carries its content hash in built sites.
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
@@ -71,20 +75,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Marks the page once the wasm took over, for people debugging and for the
-    // browser tests (effects run only in the browser).
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        if let Some(body) = document().body()
-            && let Err(e) = body.set_attribute("data-hydrated", "true")
-        {
-            leptos::logging::error!("cannot mark the page hydrated: {e:?}");
-        }
-    });
     view! {
         <Title formatter=|page: String| {
             if page.is_empty() { "Titan".to_owned() } else { format!("{page} · Titan") }
         } />
+        <HydrationMark />
         <Router>
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/login") view=auth::LoginPage ssr=SsrMode::InOrder />
@@ -108,10 +103,25 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Entry point of the wasm build: hydrate the server-rendered page.
+/// Marks the page once the wasm took over, for people debugging and for the
+/// browser tests (effects run only in the browser). The smallest island: the
+/// rest of the page is server-rendered HTML and needs no code in the browser.
+#[island]
+fn HydrationMark() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(body) = document().body()
+            && let Err(e) = body.set_attribute("data-hydrated", "true")
+        {
+            leptos::logging::error!("cannot mark the page hydrated: {e:?}");
+        }
+    });
+}
+
+/// Entry point of the wasm build: hydrate the page's islands.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_islands();
 }

@@ -4,7 +4,6 @@
 //! URL.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use titan::domain::page::{DEFAULT_PER_PAGE, MAX_PAGE};
 
 /// The page and page size the URL asks for under `{prefix}page` and
@@ -13,7 +12,7 @@ use titan::domain::page::{DEFAULT_PER_PAGE, MAX_PAGE};
 pub fn page_from_query(
     prefix: &'static str,
 ) -> impl Fn() -> (String, String) + Copy + Send + Sync + 'static {
-    let query = use_query_map();
+    let query = crate::query::use_query();
     move || {
         let query = query.read();
         (
@@ -27,7 +26,7 @@ pub fn page_from_query(
 /// page. "Next" is offered while a page is full.
 #[component]
 pub fn Pager(prefix: &'static str, shown: usize) -> impl IntoView {
-    let query = use_query_map();
+    let query = crate::query::use_query();
     let key = format!("{prefix}page");
     let current = query
         .read_untracked()

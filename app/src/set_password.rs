@@ -6,7 +6,6 @@ use crate::error::AppResult;
 use crate::ui::{FieldMessage, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 /// Sets the password of the account a one-time link was made for, and uses the
 /// link up. Public: the token is the credential. Then on to the sign-in page.
@@ -34,7 +33,7 @@ pub async fn set_password(
 #[component]
 pub fn SetPasswordPage() -> impl IntoView {
     let action = ServerAction::<SetPassword>::new();
-    let query = use_query_map();
+    let query = crate::query::use_query();
     let token = move || query.read().get("token").unwrap_or_default();
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     view! {

@@ -118,5 +118,18 @@ test.describe("without JavaScript", () => {
     await page.getByLabel("TikTok").check();
     await page.getByRole("button", { name: "Create campaign" }).click();
     await expect(page.locator(`tr[data-campaign="${name}"] [data-status]`)).toHaveText("Draft");
+
+    // Editing comes back to the campaign's page and says it saved; a refusal
+    // names the field and saves nothing.
+    await page.locator(`tr[data-campaign="${name}"] a[href^="/campaigns/"]`).first().click();
+    await page.getByLabel("Daily budget").fill("0");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect(page.locator('[data-field-error="daily_budget"]')).toHaveText("must be greater than 0");
+    await expect(page.getByText("Saved.")).toHaveCount(0);
+    await page.getByLabel("Daily budget").fill("40");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect(page).toHaveURL(/\/campaigns\/\d+\?saved=1$/);
+    await expect(page.getByText("Saved.")).toBeVisible();
+    await expect(page.getByLabel("Daily budget")).toHaveValue("40.00");
   });
 });

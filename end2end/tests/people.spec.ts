@@ -81,6 +81,21 @@ test("an admin adds a marketer, who sets a password through the link and signs i
   await marketer.goto("/campaigns");
   await hydrated(marketer);
 
+  // They change it on their account page: a wrong current password is named,
+  // the right one says it is done.
+  await marketer.goto("/account");
+  await marketer.getByLabel("Current password").fill("not my password at all");
+  await marketer.getByLabel("New password").fill("a second long password");
+  await marketer.getByRole("button", { name: "Change password" }).click();
+  await expect(marketer.locator('[data-field-error="current_password"]')).toHaveText("is not your current password");
+  await expect(marketer.getByRole("status")).toHaveCount(0);
+  await marketer.getByLabel("Current password").fill("a long new password");
+  await marketer.getByLabel("New password").fill("a second long password");
+  await marketer.getByRole("button", { name: "Change password" }).click();
+  await expect(marketer.getByRole("status")).toHaveText("Password changed. Your other sessions have ended.");
+  await marketer.goto("/campaigns");
+  await hydrated(marketer);
+
   // The link worked once.
   const again = await marketerContext.newPage();
   await again.goto(link);
@@ -101,14 +116,14 @@ test("an admin adds a marketer, who sets a password through the link and signs i
   await expect(marketer).toHaveURL(/\/login\?next=/);
   // Their password no longer signs in.
   await marketer.getByLabel("Email").fill(email);
-  await marketer.getByLabel("Password").fill("a long new password");
+  await marketer.getByLabel("Password").fill("a second long password");
   await marketer.getByRole("button", { name: "Sign in" }).click();
   await expect(marketer.getByRole("alert")).toContainText("Invalid email or password");
 
   // Reactivated, they can sign in again.
   await row.getByRole("button", { name: "Reactivate" }).click();
   await expect(row.getByTestId("person-status")).toHaveText("active");
-  await signIn(marketer, email, "a long new password", "marketer");
+  await signIn(marketer, email, "a second long password", "marketer");
 
   expect(adminProblems).toEqual([]);
   // The marketer's browser saw only the refusals the test asked for: requests once

@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { demoAccount } from "./credentials";
+import { hydrated, watchForErrors } from "./session";
 
 /** An ad-platform style export whose clicks follow cpm and placement. */
 function exportCsv(): string {
@@ -53,6 +54,10 @@ async function openCreative(page: Page, name: string) {
 }
 
 test("open Studio, analyse a demo creative, see the three predictions with model versions", async ({ page }) => {
+  // The page is server-rendered with the Studio as an island: a creative's page
+  // must take over without a hydration error (a resource made inside a loading
+  // boundary once broke it).
+  const problems = watchForErrors(page);
   await signIn(page, "marketer");
   await page.goto("/studio");
   await page.locator('body[data-hydrated="true"]').waitFor();
@@ -88,7 +93,9 @@ test("open Studio, analyse a demo creative, see the three predictions with model
   await page.getByRole("button", { name: "Analyse" }).click();
   await expect(page.getByTestId("roas-prediction")).toContainText("model roas-v1", { timeout: 30_000 });
   await page.reload();
+  await hydrated(page);
   await expect(page.locator('[data-accuracy="ctr-v1"]').getByTestId("matched")).toHaveText("1");
+  expect(problems).toEqual([]);
 });
 
 test("upload a video in the Studio, describe it as a creative, analyse it, import its results", async ({ page }) => {

@@ -21,7 +21,20 @@ pub async fn create_api_key(
 ) -> AppResult<IssuedApiKey> {
     use crate::guard::{require_user, state};
     let user = require_user()?;
-    Ok(titan::api_keys::create(&state()?.db, &user, &name, &scopes).await?)
+    let issued = titan::api_keys::create(&state()?.db, &user, &name, &scopes).await?;
+    crate::guard::flash(NEW_KEY, &issued, "/admin").await?;
+    Ok(issued)
+}
+
+/// The session key of an API key made by the last form post.
+#[cfg(feature = "ssr")]
+const NEW_KEY: &str = "flash.api_key";
+
+/// The API key the admin's last form post made, once (then it is gone).
+#[server(prefix = "/api", endpoint = "admin/api-keys/new")]
+pub async fn take_new_key() -> AppResult<Option<IssuedApiKey>> {
+    crate::guard::require_admin()?;
+    crate::guard::take_flash(NEW_KEY).await
 }
 
 /// Revokes a key of the admin's workspace; it stops working at once.

@@ -1,7 +1,9 @@
 //! The API keys section of the Admin page: create a key with its scopes (shown
-//! once), see each key's prefix, scopes and last use, revoke one.
+//! once), see each key's prefix, scopes and last use, revoke one. Server-rendered
+//! plain forms; a key just made comes back in the session, once, never in the
+//! address.
 
-use super::api_keys::{CreateApiKey, RevokeApiKey, list_api_keys};
+use super::api_keys::{CreateApiKey, RevokeApiKey, list_api_keys, take_new_key};
 use crate::ui::{ErrorPanel, FieldMessage, FormError, Loading};
 use leptos::prelude::*;
 use titan::domain::api_key::{ApiKeyInfo, Scope};
@@ -15,13 +17,10 @@ fn when(unix: Option<i64>) -> String {
 pub fn ApiKeysSection() -> impl IntoView {
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
-    let keys = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| list_api_keys(),
-    );
+    let keys = Resource::new(|| (), |_| list_api_keys());
+    let issued = Resource::new(|| (), |_| take_new_key());
     let create_error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
     let revoke_error = Signal::derive(move || revoke.value().get().and_then(|r| r.err()));
-    let issued = move || create.value().get().and_then(|r| r.ok());
     view! {
         <section class="mt-6 rounded-xl bg-white p-6 shadow-sm" data-testid="api-keys">
             <h2 class="mb-1 text-lg font-semibold">"API keys"</h2>
@@ -64,9 +63,10 @@ pub fn ApiKeysSection() -> impl IntoView {
                 </button>
             </ActionForm>
             <FormError error=create_error />
-            {move || {
-                issued()
-                    .map(|made| {
+            <Suspense>
+                <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
+                {move || Suspend::new(async move {
+                    issued.await.map(|found| found.map(|made| {
                         view! {
                             <div class="mb-4 rounded border border-emerald-200 bg-emerald-50 p-4 text-sm" role="status">
                                 <p class="mb-2">
@@ -81,8 +81,10 @@ pub fn ApiKeysSection() -> impl IntoView {
                                 />
                             </div>
                         }
-                    })
-            }}
+                    }))
+                })}
+                </ErrorBoundary>
+            </Suspense>
             <FormError error=revoke_error />
             <Transition fallback=Loading>
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>

@@ -8,13 +8,13 @@ use titan::domain::job::{JobKind, JobStatus};
 
 /// Every job of the workspace: filter by status and kind, cancel, retry, requeue
 /// dead jobs, delete with outputs. Filters are query parameters, so the form works
-/// without JavaScript and a filtered view can be linked.
-#[component]
+/// without JavaScript and a filtered view can be linked. An island: progress
+/// moves live, and cancel, retry and delete act in place.
+#[island]
 pub fn JobsConsole() -> impl IntoView {
     use crate::renders::{CancelJob, DeleteJob, RetryJob, list_jobs};
     use crate::renders::{JobActions, JobsTable};
-    use leptos_router::hooks::use_query_map;
-    let query = use_query_map();
+    let query = crate::query::use_query();
     let status = move || query.read().get("status").unwrap_or_default();
     let kind = move || query.read().get("kind").unwrap_or_default();
     let page = crate::pager::page_from_query("");
@@ -24,9 +24,11 @@ pub fn JobsConsole() -> impl IntoView {
         delete: Some(ServerAction::<DeleteJob>::new()),
     };
     let delete = actions.delete;
+    let live = crate::renders::live_jobs(true);
     let jobs = Resource::new(
         move || {
             (
+                live.connections(),
                 status(),
                 kind(),
                 actions.cancel.version().get(),
@@ -35,9 +37,10 @@ pub fn JobsConsole() -> impl IntoView {
                 page(),
             )
         },
-        |(status, kind, _, _, _, (page, per_page))| list_jobs(true, status, kind, page, per_page),
+        |(_, status, kind, _, _, _, (page, per_page))| {
+            list_jobs(true, status, kind, page, per_page)
+        },
     );
-    let live = crate::renders::live_jobs(true);
     let error = Signal::derive(move || {
         actions
             .cancel
@@ -84,7 +87,7 @@ pub fn JobsConsole() -> impl IntoView {
                             view! {
                                 {move || {
                                     let (s, k) = (status(), kind());
-                                    let mut shown = crate::renders::merge_live(listed.clone(), &live.read());
+                                    let mut shown = crate::renders::merge_live(listed.clone(), &live.jobs.read());
                                     shown.retain(|j| (s.is_empty() || j.status.as_str() == s) && (k.is_empty() || j.kind.as_str() == k));
                                     view! { <JobsTable jobs=shown actions show_owner=true /> }
                                 }}

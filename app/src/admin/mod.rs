@@ -46,6 +46,7 @@ pub fn AdminPage() -> impl IntoView {
     }
 }
 
+/// Server-rendered; the jobs console follows jobs live (an island).
 #[component]
 fn AdminSections() -> impl IntoView {
     view! {

@@ -44,7 +44,9 @@ pub async fn add_user(
     let role = errors.collect(Role::parse(&role));
     match (email, role) {
         (Some(email), Some(role)) if errors.is_empty() => {
-            Ok(titan::accounts::people::add(&state()?.db, &user, &email, role).await?)
+            let made = titan::accounts::people::add(&state()?.db, &user, &email, role).await?;
+            crate::guard::flash(NEW_LINK, &made, "/admin").await?;
+            Ok(made)
         }
         _ => Err(titan::Error::Invalid(errors).into()),
     }
@@ -105,5 +107,18 @@ pub async fn reset_password(#[server(default)] user_id: String) -> AppResult<Set
     use crate::guard::{require_user, state};
     let user = require_user()?;
     let id = parse_user_id(&user_id)?;
-    Ok(titan::accounts::people::reset_password(&state()?.db, &user, id).await?)
+    let made = titan::accounts::people::reset_password(&state()?.db, &user, id).await?;
+    crate::guard::flash(NEW_LINK, &made, "/admin").await?;
+    Ok(made)
+}
+
+/// The session key of a set-password link made by the last form post.
+#[cfg(feature = "ssr")]
+const NEW_LINK: &str = "flash.set_password_link";
+
+/// The set-password link the admin's last form post made, once (then it is gone).
+#[server(prefix = "/api", endpoint = "admin/users/new-link")]
+pub async fn take_new_link() -> AppResult<Option<SetPasswordLink>> {
+    crate::guard::require_admin()?;
+    crate::guard::take_flash(NEW_LINK).await
 }

@@ -1,10 +1,11 @@
 //! The People section of the Admin page: add a person (and hand over the link to
 //! choose a password), change a role, deactivate or reactivate, reset a password.
-//! Every button is a small form posting to one server function, so each works
-//! without JavaScript too; the link is shown once, right after it is made.
+//! Server-rendered: every button is a small form posting to one server function
+//! and coming back to the page; a link just made comes back in the session
+//! (shown once, then gone), never in the address.
 
 use super::people::{
-    AddUser, ChangeRole, DeactivateUser, ReactivateUser, ResetPassword, list_users,
+    AddUser, ChangeRole, DeactivateUser, ReactivateUser, ResetPassword, list_users, take_new_link,
 };
 use crate::error::AppError;
 use crate::ui::{ErrorPanel, FieldMessage, FormError, Loading};
@@ -20,15 +21,6 @@ struct PeopleActions {
     reset: ServerAction<ResetPassword>,
 }
 
-/// `path` on this site as a full URL to hand over (the browser knows its origin).
-fn absolute(path: &str) -> String {
-    #[cfg(feature = "hydrate")]
-    if let Ok(origin) = window().location().origin() {
-        return format!("{origin}{path}");
-    }
-    path.to_owned()
-}
-
 #[component]
 pub fn PeopleSection() -> impl IntoView {
     let add = ServerAction::<AddUser>::new();
@@ -38,30 +30,9 @@ pub fn PeopleSection() -> impl IntoView {
         reactivate: ServerAction::new(),
         reset: ServerAction::new(),
     };
-    let users = Resource::new(
-        move || {
-            (
-                add.version().get(),
-                actions.role.version().get(),
-                actions.deactivate.version().get(),
-                actions.reactivate.version().get(),
-                actions.reset.version().get(),
-            )
-        },
-        |_| list_users(),
-    );
+    let users = Resource::new(|| (), |_| list_users());
     // The newest link, from adding a person or resetting a password.
-    let link = RwSignal::new(None::<SetPasswordLink>);
-    Effect::new(move |_| {
-        if let Some(Ok(made)) = add.value().get() {
-            link.set(Some(made));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(made)) = actions.reset.value().get() {
-            link.set(Some(made));
-        }
-    });
+    let link = Resource::new(|| (), |_| take_new_link());
     let add_error = Signal::derive(move || add.value().get().and_then(|r| r.err()));
     let row_error = Signal::derive(move || {
         let first = |e: Option<Result<UserSummary, AppError>>| e.and_then(|r| r.err());
@@ -103,7 +74,13 @@ pub fn PeopleSection() -> impl IntoView {
                 </button>
             </ActionForm>
             <FormError error=add_error />
-            {move || link.get().map(|made| view! { <LinkPanel made /> })}
+            <Suspense>
+                <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
+                    {move || Suspend::new(async move {
+                        link.await.map(|found| found.map(|made| view! { <LinkPanel made /> }))
+                    })}
+                </ErrorBoundary>
+            </Suspense>
             <FormError error=row_error />
             <Transition fallback=Loading>
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
@@ -119,7 +96,6 @@ pub fn PeopleSection() -> impl IntoView {
 /// The link just made, to copy and hand over.
 #[component]
 fn LinkPanel(made: SetPasswordLink) -> impl IntoView {
-    let url = absolute(&made.path());
     let until = made.expires_at.date().to_string();
     view! {
         <div class="mb-4 rounded border border-emerald-200 bg-emerald-50 p-4 text-sm" role="status">
@@ -130,13 +106,32 @@ fn LinkPanel(made: SetPasswordLink) -> impl IntoView {
                 {until}
                 "; it is not shown again."
             </p>
-            <input
-                readonly
-                class="w-full rounded border border-slate-300 bg-white px-2 py-1 font-mono text-xs"
-                data-testid="set-password-link"
-                value=url
-            />
+            <FullLink path=made.path() />
         </div>
+    }
+}
+
+/// The link as a whole URL to copy: the page renders its path, and the browser,
+/// which knows the address it reached this server by, puts its origin in front
+/// (an island of one input).
+#[island]
+fn FullLink(path: String) -> impl IntoView {
+    let path_shown = path.clone();
+    let url = RwSignal::new(path.clone());
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Ok(origin) = window().location().origin() {
+            url.set(format!("{origin}{path}"));
+        }
+    });
+    view! {
+        <input
+            readonly
+            class="w-full rounded border border-slate-300 bg-white px-2 py-1 font-mono text-xs"
+            data-testid="set-password-link"
+            value=path_shown
+            prop:value=url
+        />
     }
 }
 

@@ -5,7 +5,6 @@ use super::api::{ActOnAlert, list_alerts};
 use crate::ui::{ErrorPanel, FormError, Loading};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 use titan::domain::learning::{Alert, AlertStatus};
 
 const SMALL: &str = "rounded border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100";
@@ -38,7 +37,7 @@ fn status_label(status: Option<AlertStatus>) -> &'static str {
 #[component]
 pub fn AlertsPage() -> impl IntoView {
     let act = super::alert_actions();
-    let query = use_query_map();
+    let query = crate::query::use_query();
     let status = Memo::new(move |_| {
         query
             .read()

@@ -81,7 +81,10 @@ pub async fn update_campaign(
         &niche,
     )
     .map_err(titan::Error::from)?;
-    Ok(titan::campaigns::update(&state()?.db, user.workspace_id, id, &draft).await?)
+    let saved = titan::campaigns::update(&state()?.db, user.workspace_id, id, &draft).await?;
+    // A form posted by the page itself comes back to say so.
+    leptos_axum::redirect(&format!("/campaigns/{id}?saved=1"));
+    Ok(saved)
 }
 
 /// Launches, pauses, resumes or archives a campaign.

@@ -58,7 +58,13 @@ fn EditForm(
     change: ServerAction<ChangeCampaignStatus>,
 ) -> impl IntoView {
     let error = Signal::derive(move || update.value().get().and_then(|r| r.err()));
-    let saved = move || matches!(update.value().get(), Some(Ok(_)));
+    // The page is server-rendered: a save comes back as `?saved=1`.
+    let query = crate::query::use_query();
+    let saved = move || {
+        error.get().is_none()
+            && (matches!(update.value().get(), Some(Ok(_)))
+                || query.read().get_str("saved") == Some("1"))
+    };
     let editable = campaign.status.is_editable();
     let id = campaign.id;
     view! {

@@ -22,7 +22,6 @@ pub use campaign::CampaignResultsSection;
 pub use overview::OverviewPage;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use titan::domain::dashboard_query::DashboardQuery;
 
 /// `path` with `query`'s set values as its query string, percent-encoded.
@@ -53,7 +52,7 @@ fn encode(value: &str) -> String {
 
 /// The dashboard query of the current URL, following it.
 fn query_from_url() -> Memo<DashboardQuery> {
-    let map = use_query_map();
+    let map = crate::query::use_query();
     Memo::new(move |_| {
         let map = map.read();
         DashboardQuery::from_lookup(|k| map.get(k))

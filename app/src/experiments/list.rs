@@ -8,7 +8,6 @@ use crate::pager::Pager;
 use crate::ui::{ErrorPanel, FieldMessage, FormError, Loading};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 use titan::domain::experiment::{ExperimentStatus, ExperimentSummary, MAX_ARMS, MIN_ARMS, Metric};
 
 pub fn status_class(status: ExperimentStatus) -> &'static str {
@@ -102,7 +101,7 @@ fn ExperimentTable(list: Vec<ExperimentSummary>) -> impl IntoView {
 
 #[component]
 fn NewExperiment() -> impl IntoView {
-    let query = use_query_map();
+    let query = crate::query::use_query();
     let chosen = move || {
         query
             .read()

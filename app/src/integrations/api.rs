@@ -27,7 +27,10 @@ pub async fn save_integrations(
     let user = require_admin()?;
     let change = parse_change(&hubspot_app_secret, &hubspot_token, "", &ip_storage)
         .map_err(titan::Error::Invalid)?;
-    Ok(state()?.integrations.save(&user, change).await?)
+    state()?.integrations.save(&user, change).await?;
+    // The page posts this form plainly and comes back to say it saved.
+    leptos_axum::redirect("/integrations?saved=hubspot");
+    Ok(())
 }
 
 /// Asks HubSpot who the saved token belongs to; answers with a sentence.

@@ -57,8 +57,10 @@ fn stage_row(
     }
 }
 
-#[component]
-pub fn StagesSection(stages: Vec<StageValue>, action: ServerAction<SaveStages>) -> impl IntoView {
+/// The stage table: rows are added in the browser and saved in place (an island).
+#[island]
+pub fn StagesSection(stages: Vec<StageValue>) -> impl IntoView {
+    let action = ServerAction::<SaveStages>::new();
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     let done = move || matches!(action.value().get(), Some(Ok(_)));
     let stored = stages.len();

@@ -2,8 +2,7 @@
 //! secret is never sent to the page: its input is always empty, and beside it
 //! the page says whether one is saved.
 
-use super::api::{NewWebhookSecret, SaveIntegrations, SaveStages, TestHubspot, get_integrations};
-use super::successes;
+use super::api::{NewWebhookSecret, SaveIntegrations, TestHubspot, get_integrations};
 use crate::ui::{ErrorPanel, FieldMessage, FormError, Loading};
 use leptos::prelude::*;
 use titan::domain::learning::{IntegrationSettings, IpStorage};
@@ -13,39 +12,22 @@ const BUTTON: &str = "rounded bg-indigo-600 px-4 py-1.5 font-medium text-white h
 const SECONDARY: &str = "rounded border border-slate-300 px-4 py-1.5 hover:bg-slate-100";
 const SECTION: &str = "mb-6 rounded-xl bg-white p-6 shadow-sm";
 
+/// Server-rendered, forms posted plainly; the two parts that act in place are
+/// islands: a new webhook secret (shown once) and the stage table (rows added
+/// in the browser).
 #[component]
 pub fn IntegrationsSections() -> impl IntoView {
     let save = ServerAction::<SaveIntegrations>::new();
     let test = ServerAction::<TestHubspot>::new();
-    let secret = ServerAction::<NewWebhookSecret>::new();
-    let stages = ServerAction::<SaveStages>::new();
-    let saved = successes(
-        move || matches!(save.value().get(), Some(Ok(_))),
-        save.version(),
-    );
-    let staged = successes(
-        move || matches!(stages.value().get(), Some(Ok(_))),
-        stages.version(),
-    );
-    let settings = Resource::new(
-        move || {
-            (
-                saved.get(),
-                staged.get(),
-                test.version().get(),
-                secret.version().get(),
-            )
-        },
-        |_| get_integrations(),
-    );
+    let settings = Resource::new(|| (), |_| get_integrations());
     view! {
         <Transition fallback=Loading>
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                 {move || Suspend::new(async move {
                     settings.await.map(|s| view! {
-                        <HubSpotSection settings=s.clone() save saved test />
-                        <WebhookSection settings=s.clone() secret />
-                        <super::stages::StagesSection stages=s.stages action=stages />
+                        <HubSpotSection settings=s.clone() save test />
+                        <WebhookSection settings=s.clone() />
+                        <super::stages::StagesSection stages=s.stages />
                     })
                 })}
             </ErrorBoundary>
@@ -66,18 +48,13 @@ fn secret_status(set: bool) -> impl IntoView {
 fn HubSpotSection(
     settings: IntegrationSettings,
     save: ServerAction<SaveIntegrations>,
-    saved: Memo<usize>,
     test: ServerAction<TestHubspot>,
 ) -> impl IntoView {
-    // A secret input is emptied after each successful save (the page keeps its
-    // elements when the settings are read again, and with them what was typed).
-    let empty = move || {
-        saved.track();
-        String::new()
-    };
     let error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
     let test_error = Signal::derive(move || test.value().get().and_then(|r| r.err()));
-    let done = move || matches!(save.value().get(), Some(Ok(_)));
+    // A save comes back as `?saved=hubspot`.
+    let query = crate::query::use_query();
+    let done = move || error.get().is_none() && query.read().get_str("saved") == Some("hubspot");
     let portal = settings
         .hubspot_portal_id
         .map(|p| p.to_string())
@@ -103,13 +80,13 @@ fn HubSpotSection(
                 <label class="block font-medium">
                     "App secret (checks webhook signatures)"
                     {secret_status(settings.hubspot_app_secret_set)}
-                    <input type="password" name="hubspot_app_secret" prop:value=empty autocomplete="off" class=INPUT />
+                    <input type="password" name="hubspot_app_secret" value="" autocomplete="off" class=INPUT />
                     <FieldMessage error field="hubspot_app_secret" />
                 </label>
                 <label class="block font-medium">
                     "Private-app token (reads deals)"
                     {secret_status(settings.hubspot_token_set)}
-                    <input type="password" name="hubspot_token" prop:value=empty autocomplete="off" class=INPUT />
+                    <input type="password" name="hubspot_token" value="" autocomplete="off" class=INPUT />
                     <FieldMessage error field="hubspot_token" />
                 </label>
                 <label class="block font-medium">
@@ -155,12 +132,7 @@ fn HubSpotSection(
 }
 
 #[component]
-fn WebhookSection(
-    settings: IntegrationSettings,
-    secret: ServerAction<NewWebhookSecret>,
-) -> impl IntoView {
-    let error = Signal::derive(move || secret.value().get().and_then(|r| r.err()));
-    let issued = move || secret.value().get().and_then(|r| r.ok());
+fn WebhookSection(settings: IntegrationSettings) -> impl IntoView {
     let workspace = settings.workspace_id;
     view! {
         <section class=SECTION data-testid="conversions-webhook">
@@ -184,9 +156,24 @@ fn WebhookSection(
                         "X-Titan-Signature: v1=<hex HMAC-SHA256(secret, timestamp + \".\" + body)>"
                     </code>
                 </dd>
-                <dt class="font-medium">"Secret"</dt>
-                <dd>{secret_status(settings.webhook_secret_set)}</dd>
             </dl>
+            <WebhookSecret set=settings.webhook_secret_set />
+        </section>
+    }
+}
+
+/// The workspace's webhook secret: whether one is set, and a new one made in
+/// place and shown once (an island: the secret is never in a page's address).
+#[island]
+fn WebhookSecret(set: bool) -> impl IntoView {
+    let secret = ServerAction::<NewWebhookSecret>::new();
+    let error = Signal::derive(move || secret.value().get().and_then(|r| r.err()));
+    let issued = move || secret.value().get().and_then(|r| r.ok());
+    view! {
+        <p class="mb-3 text-sm">
+            <span class="font-medium">"Secret"</span>
+            {move || secret_status(set || issued().is_some())}
+        </p>
             <FormError error />
             <ActionForm action=secret>
                 <input type="hidden" name="confirm" value="replace" />
@@ -204,6 +191,5 @@ fn WebhookSection(
                     </code>
                 </div>
             })}
-        </section>
     }
 }

@@ -194,3 +194,11 @@ pub async fn delete_job(id: i64) -> AppResult<()> {
     let user = require_admin()?;
     Ok(state()?.jobs.delete(&user, id).await?)
 }
+
+/// One job the caller may see, as it is now.
+#[server(prefix = "/api", endpoint = "jobs/get")]
+pub async fn job_state(id: i64) -> AppResult<Job> {
+    use crate::guard::{require_user, state};
+    let user = require_user()?;
+    Ok(state()?.jobs.visible(&user, id).await?)
+}

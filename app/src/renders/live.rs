@@ -2,19 +2,44 @@
 //! feeding a signal of the latest version of each job. When the session ends
 //! (signed out elsewhere, password changed, account deactivated) the stream says
 //! `signed-out` and the page goes to the sign-in page.
+//!
+//! The stream carries changes, not the state before it opened: a page reads its
+//! jobs again each time the stream (re)connects ([`LiveJobs::connections`]), so
+//! a job that moved between the page's render and the connection is not missed.
 
 use leptos::prelude::*;
 use std::collections::HashMap;
 use titan::domain::job::Job;
 
-/// Latest versions of jobs seen on the event stream, by id.
-pub type LiveJobs = RwSignal<HashMap<i64, Job>>;
+/// Latest versions of jobs seen on the event stream, by id, and how often the
+/// stream has connected.
+#[derive(Clone, Copy)]
+pub struct LiveJobs {
+    pub jobs: RwSignal<HashMap<i64, Job>>,
+    connected: RwSignal<u32>,
+}
+
+impl LiveJobs {
+    /// Reads the jobs seen so far (tracked).
+    pub fn with<R>(&self, f: impl FnOnce(&HashMap<i64, Job>) -> R) -> R {
+        self.jobs.with(f)
+    }
+
+    /// How many times the stream has connected (tracked; 0 on the server): what
+    /// a page's job list depends on, to be read again once it listens.
+    pub fn connections(&self) -> u32 {
+        self.connected.get()
+    }
+}
 
 /// Subscribes while the calling component lives. Does nothing on the server.
 pub fn subscribe(
     #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))] all: bool,
 ) -> LiveJobs {
-    let live: LiveJobs = RwSignal::new(HashMap::new());
+    let live = LiveJobs {
+        jobs: RwSignal::new(HashMap::new()),
+        connected: RwSignal::new(0),
+    };
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| open_stream(live, all));
     live
@@ -42,7 +67,7 @@ fn open_stream(live: LiveJobs, all: bool) {
                 return;
             };
             match serde_json::from_str::<Job>(&text) {
-                Ok(job) => live.update(|jobs| {
+                Ok(job) => live.jobs.update(|jobs| {
                     jobs.insert(job.id, job);
                 }),
                 Err(e) => leptos::logging::error!("job event unreadable: {e}"),
@@ -53,6 +78,15 @@ fn open_stream(live: LiveJobs, all: bool) {
         leptos::logging::error!("cannot listen for job events: {e:?}");
     }
     on_job.forget();
+    let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        live.connected.update(|n| *n += 1);
+    });
+    if let Err(e) =
+        source.add_event_listener_with_callback("open", on_open.as_ref().unchecked_ref())
+    {
+        leptos::logging::error!("cannot listen for the stream's connection: {e:?}");
+    }
+    on_open.forget();
     let on_signed_out = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
         if let Err(e) = window().location().assign("/login") {
             leptos::logging::error!("cannot go to the sign-in page: {e:?}");

@@ -7,7 +7,6 @@ use crate::pager::Pager;
 use crate::ui::{ErrorPanel, FieldMessage, FormError, Loading};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 use titan::domain::job::Asset;
 use titan::domain::render::Format;
 
@@ -17,46 +16,28 @@ const BUTTON: &str = "rounded bg-indigo-600 px-4 py-2 font-medium text-white hov
 
 #[component]
 pub fn RendersPage() -> impl IntoView {
+    view! {
+        <Title text="Renders" />
+        <h1 class="mb-6 text-2xl font-semibold">"Renders"</h1>
+        <RendersWorkbench />
+    }
+}
+
+/// Clips, the render forms and the live jobs: an island, so a render queued
+/// here appears in the list and its progress moves without a page load.
+#[island]
+fn RendersWorkbench() -> impl IntoView {
     let render = ServerAction::<QueueRender>::new();
     let variants = ServerAction::<QueueVariants>::new();
-    let actions = JobActions {
-        cancel: ServerAction::<CancelJob>::new(),
-        retry: ServerAction::<RetryJob>::new(),
-        delete: None,
-    };
     let clips_page = crate::pager::page_from_query("clips_");
-    let jobs_page = crate::pager::page_from_query("jobs_");
     let assets = Resource::new(clips_page, |(page, per_page)| list_assets(page, per_page));
-    let jobs = Resource::new(
-        move || {
-            (
-                render.version().get(),
-                variants.version().get(),
-                actions.cancel.version().get(),
-                actions.retry.version().get(),
-                jobs_page(),
-            )
-        },
-        |(.., (page, per_page))| list_jobs(false, String::new(), String::new(), page, per_page),
-    );
-    let live = live::subscribe(false);
-    let query = use_query_map();
+    let query = crate::query::use_query();
     let upload_error = move || query.read().get("upload_error");
     let uploaded = move || query.read().get("uploaded");
     let render_error = Signal::derive(move || render.value().get().and_then(|r| r.err()));
     let variants_error = Signal::derive(move || variants.value().get().and_then(|r| r.err()));
-    let action_error = Signal::derive(move || {
-        actions
-            .cancel
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .or_else(|| actions.retry.value().get().and_then(|r| r.err()))
-    });
-
+    let queued = Signal::derive(move || render.version().get() + variants.version().get());
     view! {
-        <Title text="Renders" />
-        <h1 class="mb-6 text-2xl font-semibold">"Renders"</h1>
         <div class="grid gap-6 lg:grid-cols-2">
             <section class="rounded-xl bg-white p-6 shadow-sm">
                 <h2 class="mb-4 text-lg font-semibold">"Clips"</h2>
@@ -132,6 +113,42 @@ pub fn RendersPage() -> impl IntoView {
                 </details>
             </section>
         </div>
+        <LiveJobsSection queued />
+    }
+}
+
+/// The caller's jobs, newest first, with progress as it happens, cancel and
+/// retry in place; read again when `queued` moves (a render was queued).
+#[component]
+fn LiveJobsSection(queued: Signal<usize>) -> impl IntoView {
+    let actions = JobActions {
+        cancel: ServerAction::<CancelJob>::new(),
+        retry: ServerAction::<RetryJob>::new(),
+        delete: None,
+    };
+    let jobs_page = crate::pager::page_from_query("jobs_");
+    let live = live::subscribe(false);
+    let jobs = Resource::new(
+        move || {
+            (
+                live.connections(),
+                queued.get(),
+                actions.cancel.version().get(),
+                actions.retry.version().get(),
+                jobs_page(),
+            )
+        },
+        |(.., (page, per_page))| list_jobs(false, String::new(), String::new(), page, per_page),
+    );
+    let action_error = Signal::derive(move || {
+        actions
+            .cancel
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| actions.retry.value().get().and_then(|r| r.err()))
+    });
+    view! {
         <section class="mt-6 rounded-xl bg-white p-6 shadow-sm">
             <h2 class="mb-4 text-lg font-semibold">"Jobs"</h2>
             <FormError error=action_error />
@@ -141,7 +158,7 @@ pub fn RendersPage() -> impl IntoView {
                         jobs.await.map(|listed| {
                             let shown = listed.len();
                             view! {
-                                {move || view! { <JobsTable jobs=live::merge(listed.clone(), &live.read()) actions /> }}
+                                {move || view! { <JobsTable jobs=live::merge(listed.clone(), &live.jobs.read()) actions /> }}
                                 <Pager prefix="jobs_" shown />
                             }
                         })

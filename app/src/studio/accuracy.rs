@@ -13,8 +13,8 @@ fn cell(value: Option<f64>, scale: f64, digits: usize, unit: &str) -> String {
 }
 
 #[component]
-pub fn AccuracyView(#[prop(into)] refresh: Signal<usize>) -> impl IntoView {
-    let rows = Resource::new(move || refresh.get(), |_| accuracy_by_model());
+pub fn AccuracyView() -> impl IntoView {
+    let rows = Resource::new(|| (), |_| accuracy_by_model());
     view! {
         <section class="mb-6 rounded-xl bg-white p-6 shadow-sm">
             <h2 class="mb-2 text-lg font-semibold">"Accuracy"</h2>

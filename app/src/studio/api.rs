@@ -61,11 +61,15 @@ pub async fn get_creative(
     use crate::guard::{require_user, state};
     let user = require_user()?;
     let state = state()?;
-    let creative = titan::creatives::get(&state.db, user.workspace_id, id).await?;
+    // The job first: an analysis is stored before its job ends, so a job read
+    // as finished here has its analysis in the creative read next. (The other
+    // order could read the creative mid-job and the job just after it ended:
+    // neither running nor analysed, and nothing left to wait for.)
     let job = match job {
         Some(job) => Some(state.jobs.visible(&user, job).await?),
         None => None,
     };
+    let creative = titan::creatives::get(&state.db, user.workspace_id, id).await?;
     Ok((creative, job))
 }
 
@@ -143,7 +147,7 @@ pub async fn train_from_history(#[server(default)] hook_percentile: String) -> A
                 "must be a number from 50 to 95",
             ))
         })?;
-    Ok(state()?
+    let job = state()?
         .jobs
         .enqueue(
             &user,
@@ -151,7 +155,10 @@ pub async fn train_from_history(#[server(default)] hook_percentile: String) -> A
                 hook_percentile: percent / 100.0,
             },
         )
-        .await?)
+        .await?;
+    // A form posted by the page itself follows the job there.
+    leptos_axum::redirect(&format!("/studio?training_job={}", job.id));
+    Ok(job)
 }
 
 /// Per-model accuracy of logged predictions against the actuals that followed.

@@ -7,16 +7,17 @@ use crate::error::AppError;
 use crate::pager::Pager;
 use crate::ui::{ErrorPanel, FieldMessage, FormError, Loading};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use titan::domain::creative::{Creative, CreativeAnalysis, Outcome, Placement, Reason};
 use titan::domain::job::{Job, JobStatus};
 
 const INPUT: &str = "mt-1 block w-full rounded border border-slate-300 px-3 py-2";
 const BUTTON: &str = "rounded bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500";
 
+/// Server-rendered; the picker (search as you type) and a running analysis are
+/// islands, the rest posts plain forms.
 #[component]
-pub fn CreativeWorkbench(live: crate::renders::LiveJobs) -> impl IntoView {
-    let query = use_query_map();
+pub fn CreativeWorkbench() -> impl IntoView {
+    let query = crate::query::use_query();
     let selected = Memo::new(move |_| {
         query
             .read()
@@ -27,76 +28,27 @@ pub fn CreativeWorkbench(live: crate::renders::LiveJobs) -> impl IntoView {
     let create = ServerAction::<CreateCreative>::new();
     // The analysis job being followed: named in the address after "Analyse".
     let queued = Memo::new(move |_| query.read().get("job").and_then(|v| v.parse::<i64>().ok()));
-    // Where the followed job is, from the live stream: the creative is read again
-    // at each step, so its stage shows while it runs and the analysis when done.
-    let followed = Memo::new(move |_| {
-        let id = queued.get()?;
-        live.with(|jobs| jobs.get(&id).map(|j| (j.status, j.stage.clone())))
-    });
-    let page = crate::pager::page_from_query("creatives_");
-    let search = Memo::new(move |_| query.read().get(SEARCH_KEY).unwrap_or_default());
-    let creatives = Resource::new(
-        move || (create.version().get(), page(), search.get()),
-        |(_, (page, per_page), search)| list_creatives(page, per_page, search),
-    );
     let detail = Resource::new(
-        move || (selected.get(), queued.get(), followed.get()),
-        move |(id, job, _)| async move {
+        move || (selected.get(), queued.get()),
+        move |(id, job)| async move {
             match id {
                 Some(id) => get_creative(id, job).await.map(Some),
                 None => Ok(None),
             }
         },
     );
+    let (save_landing, tracking) = super::tracking::tracking_of(selected);
     let analyze_error = Signal::derive(move || analyze.value().get().and_then(|r| r.err()));
     view! {
         <section class="mb-6 rounded-xl bg-white p-6 shadow-sm">
             <h2 class="mb-4 text-lg font-semibold">"Score a creative"</h2>
-            <form method="get" action="/studio" class="flex flex-wrap items-end gap-3">
-                <SearchBox initial=search.get_untracked() />
-                <Transition fallback=Loading>
-                    <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
-                        {move || Suspend::new(async move {
-                            creatives.await.map(|list| {
-                                let current = selected.get_untracked();
-                                view! {
-                                    <label class="block min-w-0 flex-1 text-sm font-medium">
-                                        "Creative"
-                                        <select name="creative" class=INPUT data-testid="creative-picker">
-                                            <option value="">
-                                                {if list.is_empty() { "No creative matches" } else { "Choose a creative…" }}
-                                            </option>
-                                            {list.into_iter().map(|c| {
-                                                let label = format!(
-                                                    "#{} {}{}{}{}",
-                                                    c.id,
-                                                    c.name,
-                                                    if c.has_video { " · video" } else { " · past results" },
-                                                    if c.held_out { " · held out from training" } else { "" },
-                                                    if c.is_demo { " (demo)" } else { "" },
-                                                );
-                                                view! { <option value=c.id selected=current == Some(c.id)>{label}</option> }
-                                            }).collect_view()}
-                                        </select>
-                                    </label>
-                                }
-                            })
-                        })}
-                    </ErrorBoundary>
-                </Transition>
-                <button type="submit" class="rounded border border-slate-300 px-4 py-2 hover:bg-slate-100">"Open"</button>
-            </form>
-            <Transition>
-                {move || Suspend::new(async move {
-                    creatives.await.ok().map(|list| view! { <Pager prefix="creatives_" shown=list.len() /> })
-                })}
-            </Transition>
+            <CreativePicker />
             <FormError error=analyze_error />
             <Transition fallback=Loading>
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                     {move || Suspend::new(async move {
                         detail.await.map(|found| found.map(|(creative, job)| view! {
-                            <CreativeDetail creative job analyze />
+                            <CreativeDetail creative job analyze save_landing tracking />
                         }))
                     })}
                 </ErrorBoundary>
@@ -106,30 +58,85 @@ pub fn CreativeWorkbench(live: crate::renders::LiveJobs) -> impl IntoView {
     }
 }
 
+/// The creative picker: a page of creatives matching the search, which follows
+/// the text as it is typed (an island; without JavaScript, "Open" submits the
+/// search with the form).
+#[island]
+fn CreativePicker() -> impl IntoView {
+    let query = crate::query::use_query();
+    let selected = Memo::new(move |_| {
+        query
+            .read()
+            .get("creative")
+            .and_then(|v| v.parse::<i64>().ok())
+    });
+    let page = crate::pager::page_from_query("creatives_");
+    let search = Memo::new(move |_| query.read().get(SEARCH_KEY).unwrap_or_default());
+    let creatives = Resource::new(
+        move || (page(), search.get()),
+        |((page, per_page), search)| list_creatives(page, per_page, search),
+    );
+    view! {
+        <form method="get" action="/studio" class="flex flex-wrap items-end gap-3">
+            <SearchBox initial=search.get_untracked() />
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
+                    {move || Suspend::new(async move {
+                        creatives.await.map(|list| {
+                            let current = selected.get_untracked();
+                            view! {
+                                <label class="block min-w-0 flex-1 text-sm font-medium">
+                                    "Creative"
+                                    <select name="creative" class=INPUT data-testid="creative-picker">
+                                        <option value="">
+                                            {if list.is_empty() { "No creative matches" } else { "Choose a creative…" }}
+                                        </option>
+                                        {list.into_iter().map(|c| {
+                                            let label = format!(
+                                                "#{} {}{}{}{}",
+                                                c.id,
+                                                c.name,
+                                                if c.has_video { " · video" } else { " · past results" },
+                                                if c.held_out { " · held out from training" } else { "" },
+                                                if c.is_demo { " (demo)" } else { "" },
+                                            );
+                                            view! { <option value=c.id selected=current == Some(c.id)>{label}</option> }
+                                        }).collect_view()}
+                                    </select>
+                                </label>
+                            }
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+            <button type="submit" class="rounded border border-slate-300 px-4 py-2 hover:bg-slate-100">"Open"</button>
+        </form>
+        <Transition>
+            {move || Suspend::new(async move {
+                creatives.await.ok().map(|list| view! { <Pager prefix="creatives_" shown=list.len() /> })
+            })}
+        </Transition>
+    }
+}
+
 /// The query key of the picker's search text.
 const SEARCH_KEY: &str = "creatives_search";
 
 /// The picker's search: as a person types, the address follows (replacing the
-/// history entry) and the list below reloads from page 1; without JavaScript,
+/// history entry) and the list below reloads from page 1, the open creative
+/// staying open; without JavaScript,
 /// "Open" submits it with the form. It sits outside the list's loading
 /// boundary, so it keeps its focus while the list reloads.
 #[component]
 fn SearchBox(initial: String) -> impl IntoView {
-    let navigate = leptos_router::hooks::use_navigate();
-    let query = use_query_map();
+    let query = crate::query::use_query();
     let on_input = move |ev: leptos::ev::Event| {
         let mut map = query.get_untracked();
         map.replace(SEARCH_KEY, event_target_value(&ev));
+        // The open creative stays open (and in the address, where the forms
+        // of its detail return to) while the person looks for another.
         map.remove("creatives_page");
-        map.remove("creative");
-        navigate(
-            &format!("/studio{}", map.to_query_string()),
-            leptos_router::NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        crate::query::replace_query("/studio", map);
     };
     view! {
         <label class="block w-full text-sm font-medium sm:w-56">
@@ -154,6 +161,8 @@ fn CreativeDetail(
     creative: Creative,
     job: Option<Job>,
     analyze: ServerAction<AnalyzeCreative>,
+    save_landing: ServerAction<super::tracking::SaveLandingUrl>,
+    tracking: super::tracking::Tracking,
 ) -> impl IntoView {
     let failed = job
         .as_ref()
@@ -163,15 +172,7 @@ fn CreativeDetail(
                 .clone()
                 .unwrap_or_else(|| "the analysis failed".into())
         });
-    let pending = job.as_ref().filter(|j| !j.status.is_final()).map(|j| {
-        format!(
-            "Analysis job #{} is {}: {} ({} %)",
-            j.id,
-            j.status.as_str(),
-            j.stage,
-            j.progress
-        )
-    });
+    let pending = job.filter(|j| !j.status.is_final());
     let perf = creative.performance;
     let context = creative.context;
     view! {
@@ -202,12 +203,14 @@ fn CreativeDetail(
                 </ActionForm>
             </div>
             {failed.map(|e| view! { <p role="alert" class="mt-2 text-sm text-red-700">{e}</p> })}
-            {pending.map(|p| view! { <p class="mt-2 text-sm text-slate-600" data-testid="analysis-pending">{p}</p> })}
+            {pending.map(|job| view! {
+                <crate::renders::JobWatch job=crate::renders::WatchedJob::from(&job) label="Analysis job".to_owned() testid="analysis-pending".to_owned() />
+            })}
             {match creative.analysis {
                 Some(a) => view! { <AnalysisView a /> }.into_any(),
                 None => view! { <p class="mt-4 text-sm text-slate-500" data-testid="not-analysed">"Not analysed yet: press Analyse to extract its features and ask the models."</p> }.into_any(),
             }}
-            <super::tracking::TrackingSection creative_id=creative.id />
+            <super::tracking::TrackingSection creative_id=creative.id save=save_landing tracking />
         </div>
     }
 }
@@ -295,7 +298,7 @@ fn NewCreativeForm(create: ServerAction<CreateCreative>) -> impl IntoView {
         },
     );
     let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
-    let query = use_query_map();
+    let query = crate::query::use_query();
     let uploaded = move || {
         query
             .read()
@@ -303,7 +306,9 @@ fn NewCreativeForm(create: ServerAction<CreateCreative>) -> impl IntoView {
             .and_then(|v| v.parse::<i64>().ok())
     };
     let upload_error = move || query.read().get("upload_error");
-    let open = uploaded().is_some() || upload_error().is_some();
+    // Open from the start when the page comes back from an upload.
+    let open =
+        untrack(|| uploaded().is_some() || upload_error().is_some() || error.get().is_some());
     view! {
         <details class="mt-6 border-t pt-4" open=open>
             <summary class="cursor-pointer font-medium">"Add a creative"</summary>

@@ -17,25 +17,21 @@ pub use registry::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+/// Server-rendered: the live parts are islands of their own (the creative
+/// picker's search, a job being waited for, the export-row scorer), so the
+/// Studio's tables and forms send no code to the browser.
 #[component]
 pub fn StudioPage() -> impl IntoView {
     let promote = ServerAction::<PromoteModel>::new();
     let rollback = ServerAction::<RollbackModel>::new();
-    // This person's jobs as they change (analyses, trainings): a finished one
-    // refreshes the registry, the accuracy table and the export-row scorer.
-    let live = crate::renders::live_jobs(false);
-    let finished =
-        Memo::new(move |_| live.with(|jobs| jobs.values().filter(|j| j.status.is_final()).count()));
-    let refresh =
-        Signal::derive(move || promote.version().get() + rollback.version().get() + finished.get());
     view! {
         <Title text="Studio" />
         <h1 class="mb-6 text-2xl font-semibold">"Studio"</h1>
-        <creative::CreativeWorkbench live />
-        <registry::Registry promote rollback refresh />
-        <accuracy::AccuracyView refresh />
+        <creative::CreativeWorkbench />
+        <registry::Registry promote rollback />
+        <accuracy::AccuracyView />
         <results::ResultsImport />
         <registry::Training />
-        <registry::CtrScorer refresh />
+        <registry::CtrScorer />
     }
 }

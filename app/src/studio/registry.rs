@@ -6,7 +6,6 @@ use crate::error::AppResult;
 use crate::pager::Pager;
 use crate::ui::{ErrorPanel, FormError, Loading};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use titan::domain::model::{CtrPrediction, ModelStatus, ModelSummary};
 
 /// Models of the caller's workspace, by kind and newest version first.
@@ -86,7 +85,7 @@ pub async fn ctr_inputs() -> AppResult<Option<(String, Vec<String>, Vec<String>)
 pub fn Training() -> impl IntoView {
     let history = ServerAction::<super::api::TrainFromHistory>::new();
     let history_error = Signal::derive(move || history.value().get().and_then(|r| r.err()));
-    let query = use_query_map();
+    let query = crate::query::use_query();
     view! {
         <section class="mb-6 rounded-xl bg-white p-6 shadow-sm">
             <h2 class="mb-2 text-lg font-semibold">"Train models"</h2>
@@ -101,10 +100,9 @@ pub fn Training() -> impl IntoView {
                 <button type="submit" class="rounded bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500">"Train from history"</button>
             </ActionForm>
             <crate::ui::FieldMessage error=history_error field="hook_percentile" />
-            {move || history.value().get().map(|r| match r {
-                Ok(job) => view! { <p class="mt-2 text-sm text-emerald-700" data-testid="history-job">{format!("Training job #{} queued; the registry below shows the models when it finishes.", job.id)}</p> }.into_any(),
-                Err(e) => view! { <p role="alert" class="mt-2 text-sm text-red-700">{e.to_string()}</p> }.into_any(),
-            })}
+            // A started training redirects to `?training_job=`, shown below;
+            // a refusal comes back here.
+            {move || history_error.get().map(|e| view! { <p role="alert" class="mt-2 text-sm text-red-700">{e.to_string()}</p> })}
             <h3 class="mb-2 mt-6 font-semibold">"CTR model from an ad-platform export"</h3>
             <p class="mb-4 text-sm text-slate-600">
                 "A CSV with a 0/1 " <code>"click"</code> " column, or " <code>"clicks"</code> " and "
@@ -119,12 +117,57 @@ pub fn Training() -> impl IntoView {
                 <button type="submit" class="rounded bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500">"Train"</button>
             </form>
             {move || query.read().get("training_error").map(|e| view! { <p role="alert" class="mt-2 text-sm text-red-700" data-testid="training-error">{e}</p> })}
-            {move || query.read().get("training_job").map(|id| view! {
-                <p class="mt-2 text-sm text-emerald-700">
-                    {format!("Training job #{id} queued; its progress is on the Renders page's job list.")}
-                </p>
-            })}
+            <TrainingJob />
         </section>
+    }
+}
+
+/// The training job named in the address (`?training_job=ID`, after a start):
+/// followed live while it runs, then its outcome.
+#[component]
+fn TrainingJob() -> impl IntoView {
+    let query = crate::query::use_query();
+    let id = move || {
+        query
+            .read()
+            .get("training_job")
+            .and_then(|v| v.parse::<i64>().ok())
+    };
+    let job = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => crate::renders::job_state(id).await.map(Some),
+            None => Ok(None),
+        }
+    });
+    view! {
+        <Suspense>
+            <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
+            {move || Suspend::new(async move {
+                job.await.map(|found| found.map(|job| {
+                    if !job.status.is_final() {
+                        view! {
+                            <crate::renders::JobWatch job=crate::renders::WatchedJob::from(&job) label="Training job".to_owned() testid="training-progress".to_owned() />
+                        }
+                        .into_any()
+                    } else if let Some(error) = job.error.clone() {
+                        view! {
+                            <p role="alert" class="mt-2 text-sm text-red-700" data-testid="training-outcome">
+                                {format!("Training job #{} {}: {error}", job.id, job.status.as_str())}
+                            </p>
+                        }
+                        .into_any()
+                    } else {
+                        view! {
+                            <p class="mt-2 text-sm text-emerald-700" data-testid="training-outcome">
+                                {format!("Training job #{} {}: the models are in the registry above.", job.id, job.status.as_str())}
+                            </p>
+                        }
+                        .into_any()
+                    }
+                }))
+            })}
+            </ErrorBoundary>
+        </Suspense>
     }
 }
 
@@ -133,16 +176,10 @@ pub fn Training() -> impl IntoView {
 pub fn Registry(
     promote: ServerAction<PromoteModel>,
     rollback: ServerAction<RollbackModel>,
-    /// Changes whenever the registry may have changed.
-    #[prop(into)]
-    refresh: Signal<usize>,
 ) -> impl IntoView {
     let me = Resource::new(|| (), |_| crate::auth::current_user());
     let page = crate::pager::page_from_query("models_");
-    let models = Resource::new(
-        move || (refresh.get(), page()),
-        |(_, (page, per_page))| list_models(page, per_page),
-    );
+    let models = Resource::new(page, |(page, per_page)| list_models(page, per_page));
     let error = Signal::derive(move || {
         promote
             .value()
@@ -267,12 +304,13 @@ fn ModelTable(
     .into_any()
 }
 
-/// Scores one row of an export with the champion `ctr_export` model; reloads its
-/// columns when `refresh` changes (a training finished, a promotion, a rollback).
-#[component]
-pub fn CtrScorer(refresh: Signal<usize>) -> impl IntoView {
+/// Scores one row of an export with the champion `ctr_export` model, in place:
+/// an island (the page is loaded again when a training ends, which brings the
+/// new champion's columns).
+#[island]
+pub fn CtrScorer() -> impl IntoView {
     let predict = ServerAction::<PredictCtr>::new();
-    let inputs = Resource::new(move || refresh.get(), |_| ctr_inputs());
+    let inputs = Resource::new(|| (), |_| ctr_inputs());
     let error = Signal::derive(move || predict.value().get().and_then(|r| r.err()));
     view! {
         <section class="mb-6 rounded-xl bg-white p-6 shadow-sm">

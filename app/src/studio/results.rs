@@ -3,11 +3,10 @@
 //! Accuracy view scores against. A plain form post: it works before hydration.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn ResultsImport() -> impl IntoView {
-    let query = use_query_map();
+    let query = crate::query::use_query();
     view! {
         <section class="mb-6 rounded-xl bg-white p-6 shadow-sm">
             <h2 class="mb-2 text-lg font-semibold">"Import results"</h2>

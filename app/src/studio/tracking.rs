@@ -68,14 +68,36 @@ pub async fn save_landing_url(
     Ok(())
 }
 
-#[component]
-pub fn TrackingSection(creative_id: i64) -> impl IntoView {
+/// The tracking set-up of the creative open in the workbench (none when none is).
+pub type Tracking = Resource<AppResult<Option<TrackingInfo>>>;
+
+/// The landing-URL form and the tracking resource it refreshes. Made by the
+/// workbench, not inside the creative's loading boundary: a resource created
+/// while that boundary resolves on the server would not reach the browser.
+pub fn tracking_of(selected: Memo<Option<i64>>) -> (ServerAction<SaveLandingUrl>, Tracking) {
     let save = ServerAction::<SaveLandingUrl>::new();
     let saved = successes(
         move || matches!(save.value().get(), Some(Ok(_))),
         save.version(),
     );
-    let tracking = Resource::new(move || saved.get(), move |_| creative_tracking(creative_id));
+    let tracking = Resource::new(
+        move || (selected.get(), saved.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => creative_tracking(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    (save, tracking)
+}
+
+#[component]
+pub fn TrackingSection(
+    creative_id: i64,
+    save: ServerAction<SaveLandingUrl>,
+    tracking: Tracking,
+) -> impl IntoView {
     let error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
     view! {
         <section class="mt-6 border-t pt-4" data-testid="tracking">
@@ -84,7 +106,7 @@ pub fn TrackingSection(creative_id: i64) -> impl IntoView {
             <Transition fallback=Loading>
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                     {move || Suspend::new(async move {
-                        tracking.await.map(|t| view! {
+                        tracking.await.map(|t| t.map(|t| view! {
                             <ActionForm action=save attr:class="flex flex-wrap items-start gap-3 text-sm">
                                 <input type="hidden" name="creative_id" value=creative_id />
                                 <label class="block flex-1 font-medium">
@@ -119,7 +141,7 @@ pub fn TrackingSection(creative_id: i64) -> impl IntoView {
                                 <strong data-testid="crm-pipeline">{dollars(t.crm_pipeline_cents)}</strong>
                             </p>
                             <Attributions rows=t.attributions />
-                        })
+                        }))
                     })}
                 </ErrorBoundary>
             </Transition>

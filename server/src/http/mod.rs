@@ -223,6 +223,7 @@ pub fn router(
         .merge(exports)
         .merge(pages)
         .layer(from_fn(metrics::track))
+        .layer(from_fn(titan_app::guard::provide_request_flash))
         .layer(from_fn(errors::server_fn_status))
         .layer(from_fn_with_state(
             auth::ResolveState::new(db, session_cache),
