@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export LEPTOS_OUTPUT_NAME := titan
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run watch test test-cluster setup build release fmt bench-render bench-ml bench-experiments bench-pages bench-dashboard bench-predict bench-load
+.PHONY: run watch test test-cluster setup build release wasm-size fmt bench-render bench-ml bench-experiments bench-pages bench-dashboard bench-predict bench-load
 
 run: setup
 	cargo leptos serve
@@ -26,6 +26,11 @@ build: setup
 # --precompress leaves .br and .gz beside each site file, served as they are.
 release: setup
 	cargo leptos build --release --precompress
+	scripts/precompress-best.sh
+
+# The hydrate wasm against its budget (400 KB gzipped); `make test` checks it too.
+wasm-size: setup
+	scripts/wasm-size.sh
 
 # The multi-process tests on PostgreSQL, Redis and an S3-protocol server.
 test-cluster: setup

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything `make test` checks, in order of cost: formatting, lints (server and
 # wasm builds), unit + integration tests on SQLite, the same on PostgreSQL, then
-# the browser tests.
+# the browser tests, and the size of what the browser downloads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +26,7 @@ scripts/with-postgres.sh cargo test --workspace --test '*'
 
 step "browser tests (Chromium)"
 scripts/e2e.sh
+
+# Last: it rebuilds the site's front end in release mode.
+step "hydrate wasm size (release build, budget 400 KB gzipped)"
+scripts/wasm-size.sh
