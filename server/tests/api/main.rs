@@ -9,6 +9,7 @@ mod demo;
 mod experiment_lifecycle;
 mod experiments;
 mod fake_hubspot;
+mod flash;
 mod fuzz;
 mod headers;
 mod helpers;
