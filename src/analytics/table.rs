@@ -161,16 +161,10 @@ pub async fn creative_count(db: &Db, workspace_id: i64, filter: &DashboardFilter
         .await?))
 }
 
-#[derive(sqlx::FromRow)]
-struct RankedRow {
-    #[sqlx(flatten)]
-    line: LineRow,
-    best: i64,
-    worst: i64,
-}
-
 /// The `n` creatives with the best and the `n` with the worst booked ROAS among
-/// those that spent in the filter's range, from one pass over the creatives.
+/// those that spent in the filter's range. The ranking reads only what it
+/// sorts by (one sort of narrow rows: the best first, the worst counted from
+/// the end); the lines of the at most `2n` chosen are read after.
 pub async fn best_and_worst(
     db: &Db,
     workspace_id: i64,
@@ -178,16 +172,20 @@ pub async fn best_and_worst(
     n: i64,
 ) -> Result<(Vec<CreativeLine>, Vec<CreativeLine>)> {
     let roas = order_expression(SortKey::Roas);
+    // Every ranked creative spent, so its ROAS is a number: the worst-first
+    // order (ROAS ascending, then id ascending) is the best-first one reversed.
     let sql = format!(
-        "SELECT w.* FROM (SELECT t.*, \
-         ROW_NUMBER() OVER (ORDER BY {roas} DESC, t.id DESC) AS best, \
-         ROW_NUMBER() OVER (ORDER BY {roas} ASC, t.id ASC) AS worst \
-         FROM ({}) t WHERE t.spend_cents > 0) w WHERE w.best <= $8 OR w.worst <= $8",
-        lines_select()
+        "SELECT w.id, w.best, w.spent FROM (SELECT t.id AS id, \
+         ROW_NUMBER() OVER (ORDER BY {roas} DESC, t.id DESC) AS best, COUNT(*) OVER () AS spent \
+         FROM (SELECT c.id AS id, e.spend_cents - COALESCE(s.spend_cents, 0) AS spend_cents, \
+         e.revenue_cents - COALESCE(s.revenue_cents, 0) AS revenue_cents \
+         FROM creatives c JOIN campaigns k ON k.id = c.campaign_id {RANGE_SUMS} \
+         WHERE {CREATIVE_FILTERS}) t WHERE t.spend_cents > 0) w \
+         WHERE w.best <= $8 OR w.best > w.spent - $8"
     );
     let args = FilterArgs::of(filter);
-    let rows = on_pool!(db, pool => bind_filter!(
-        sqlx::query_as::<_, RankedRow>(sqlx::AssertSqlSafe(sql)),
+    let ranked: Vec<(i64, i64, i64)> = on_pool!(db, pool => bind_filter!(
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)),
         workspace_id,
         filter.from,
         filter,
@@ -196,19 +194,54 @@ pub async fn best_and_worst(
         .bind(n)
         .fetch_all(pool)
         .await?);
-    let ranks: Vec<(i64, i64)> = rows.iter().map(|r| (r.best, r.worst)).collect();
-    let lines = into_lines(db, workspace_id, rows.into_iter().map(|r| r.line).collect()).await?;
-    let pick = |rank: fn(&(i64, i64)) -> i64| {
-        let mut chosen: Vec<(i64, CreativeLine)> = ranks
-            .iter()
-            .zip(&lines)
-            .filter(|(r, _)| rank(r) <= n)
-            .map(|(r, l)| (rank(r), l.clone()))
-            .collect();
-        chosen.sort_by_key(|(r, _)| *r);
-        chosen.into_iter().map(|(_, l)| l).collect::<Vec<_>>()
+    if ranked.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    // Ids are integers from the query above, not text from a request.
+    let list = ranked
+        .iter()
+        .map(|(id, _, _)| id.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = format!("{} AND c.id IN ({list})", lines_select());
+    let args = FilterArgs::of(filter);
+    let rows = on_pool!(db, pool => bind_filter!(
+        sqlx::query_as::<_, LineRow>(sqlx::AssertSqlSafe(sql)),
+        workspace_id,
+        filter.from,
+        filter,
+        args
+    )
+        .fetch_all(pool)
+        .await?);
+    let by_id: HashMap<i64, CreativeLine> = into_lines(db, workspace_id, rows)
+        .await?
+        .into_iter()
+        .map(|line| (line.id, line))
+        .collect();
+    let mut best: Vec<(i64, i64)> = Vec::new();
+    let mut worst: Vec<(i64, i64)> = Vec::new();
+    for (id, rank, spent) in ranked {
+        if rank <= n {
+            best.push((rank, id));
+        }
+        let from_end = spent - rank + 1;
+        if from_end <= n {
+            worst.push((from_end, id));
+        }
+    }
+    best.sort_unstable();
+    worst.sort_unstable();
+    // A creative deleted between the two reads is left out of the lists.
+    let pick = |ranks: Vec<(i64, i64)>| -> Vec<CreativeLine> {
+        ranks
+            .into_iter()
+            .filter_map(|(_, id)| by_id.get(&id).cloned())
+            .collect()
     };
-    Ok((pick(|r| r.0), pick(|r| r.1)))
+    let best = pick(best);
+    let worst = pick(worst);
+    Ok((best, worst))
 }
 
 /// The stored analyses of creatives `ids`, read in chunks (the table sorts
