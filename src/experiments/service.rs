@@ -34,6 +34,9 @@ impl std::fmt::Debug for Experiments {
     }
 }
 
+/// How often a reading is tried while the experiment keeps changing under it.
+const READ_ATTEMPTS: usize = 5;
+
 /// The number of the experiment's latest period when it was read (0: none).
 fn last_seq(reading: &Reading) -> i64 {
     reading.periods.last().map_or(0, |p| p.seq)
@@ -98,10 +101,43 @@ impl Experiments {
         store::list(&self.db, actor.workspace_id(), page).await
     }
 
+    /// The experiment, its arms and periods as of one moment, with the
+    /// evidence and recommendation. They are read by several queries: a change
+    /// committed between them (a pause racing a pause) would pair one state's
+    /// arms with another's split. Every change of a running experiment's arms
+    /// opens a period, so a reading is whole when the newest period before its
+    /// first query is still the newest after them; else it is read again.
     async fn read(&self, workspace_id: i64, id: i64, now: i64) -> Result<Reading> {
-        let (summary, settings) = store::get(&self.db, workspace_id, id).await?;
-        let arms = store::arms(&self.db, id).await?;
-        let periods = store::periods(&self.db, id).await?;
+        for _ in 0..READ_ATTEMPTS {
+            let seq_before = store::last_seq(&self.db, id).await?;
+            let (summary, settings) = store::get(&self.db, workspace_id, id).await?;
+            let arms = store::arms(&self.db, id).await?;
+            let periods = store::periods(&self.db, id).await?;
+            if periods.last().map_or(0, |p| p.seq) == seq_before {
+                return self
+                    .reading(id, now, summary, settings, arms, periods)
+                    .await;
+            }
+            tracing::debug!(
+                experiment_id = id,
+                "experiment changed while read; reading again"
+            );
+        }
+        Err(Error::Conflict(
+            "this experiment is changing right now; try again in a moment".into(),
+        ))
+    }
+
+    /// A [`Reading`] of rows read together.
+    async fn reading(
+        &self,
+        id: i64,
+        now: i64,
+        summary: ExperimentSummary,
+        settings: ExperimentSettings,
+        arms: Vec<store::ArmRow>,
+        periods: Vec<store::PeriodRow>,
+    ) -> Result<Reading> {
         let current: Vec<f64> = match periods.last() {
             Some(p) => arms.iter().map(|a| p.share_of(a.id)).collect(),
             None => Vec::new(),

@@ -133,6 +133,15 @@ impl PeriodRow {
     }
 }
 
+/// The seq of the experiment's newest period (0 before its first).
+pub async fn last_seq(db: &Db, experiment_id: i64) -> Result<i64> {
+    Ok(on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM experiment_periods WHERE experiment_id = $1")
+        .bind(experiment_id)
+        .fetch_one(pool)
+        .await?))
+}
+
 /// The periods of an experiment in order.
 pub async fn periods(db: &Db, experiment_id: i64) -> Result<Vec<PeriodRow>> {
     let heads: Vec<(i64, i64, i64, Option<i64>, String)> = on_pool!(db, pool => sqlx::query_as(
